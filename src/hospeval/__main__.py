@@ -1,0 +1,3 @@
+from hospeval.cli import main
+
+main()

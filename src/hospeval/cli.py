@@ -1,0 +1,59 @@
+"""The ``hospeval`` command line: a thin layer that parses, calls one library function per command
+and turns :class:`~hospeval.errors.HospevalError` into a clear message (exit code 2), never a traceback.
+
+Each stage adds its commands in ``hospeval/<stage>/cli.py`` through a ``register(app)`` function;
+this module only discovers them, so a stage is added without editing a shared file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import typer
+from rich.console import Console
+
+from hospeval.errors import HospevalError
+
+STAGES = ("ingest", "quality", "group", "reference", "indicators", "evaluate", "payment", "present")
+
+app = typer.Typer(
+    name="hospeval",
+    help=(
+        "hospeval: evaluate public hospitals and steer their operations (公立医院高质量发展评价).\n\n"
+        "Front-page data in; quality control, DRG/DIP grouping, indicators, scores, grades, rankings,\n"
+        "payment simulation and reports out. The warehouse is HOSPEVAL_WAREHOUSE "
+        "(default warehouse/hospeval.duckdb).\n\n"
+        "Example: hospeval demo --stays 20000"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True)
+
+
+def _register_stages() -> None:
+    for stage in STAGES:
+        module_name = f"hospeval.{stage}.cli"
+        if importlib.util.find_spec(module_name) is not None:
+            importlib.import_module(module_name).register(app)
+    # The demo orchestrates every stage, so it registers last.
+    importlib.import_module("hospeval.demo.cli").register(app)
+
+
+_register_stages()
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    try:
+        app()
+    except HospevalError as exc:
+        err_console.print(f"[bold red]error[/] [{exc.reason}]: {exc}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

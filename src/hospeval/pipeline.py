@@ -1,0 +1,47 @@
+"""The run context shared by stages, and the stage protocol that ``hospeval demo`` drives.
+
+A stage package that can run end to end exposes ``hospeval.<stage>.stage.run(ctx) -> StageSummary``.
+The demo calls the stages that exist, in pipeline order, so a new stage joins by adding that module.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+
+from hospeval.warehouse import Warehouse
+
+ORDER = ("ingest", "quality", "group", "reference", "indicators", "evaluate", "payment", "present")
+
+
+@dataclass
+class RunContext:
+    """What a stage needs to run: the warehouse, where to write files, and the chosen scheme."""
+
+    warehouse: Warehouse
+    output: Path
+    scheme: str = "chs-drg-1.1"
+    console: Console = field(default_factory=Console)
+
+
+@dataclass
+class StageSummary:
+    """What a stage reports back: a line per figure and the files it wrote."""
+
+    stage: str
+    lines: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+
+def available_stages(skip: tuple[str, ...] = ("ingest",)) -> list[str]:
+    """Stages that provide ``stage.run``, in pipeline order (ingest is driven by the demo itself)."""
+    return [s for s in ORDER if s not in skip and importlib.util.find_spec(f"hospeval.{s}.stage")]
+
+
+def run_stage(name: str, ctx: RunContext) -> StageSummary:
+    """Run one stage's ``stage.run``."""
+    return importlib.import_module(f"hospeval.{name}.stage").run(ctx)
