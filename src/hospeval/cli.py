@@ -35,12 +35,11 @@ err_console = Console(stderr=True)
 
 
 def _register_stages() -> None:
-    for stage in STAGES:
+    # The demo orchestrates every stage, so it registers last.
+    for stage in (*STAGES, "demo"):
         module_name = f"hospeval.{stage}.cli"
         if importlib.util.find_spec(module_name) is not None:
             importlib.import_module(module_name).register(app)
-    # The demo orchestrates every stage, so it registers last.
-    importlib.import_module("hospeval.demo.cli").register(app)
 
 
 _register_stages()
