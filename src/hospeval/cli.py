@@ -13,6 +13,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from hospeval.errors import HospevalError
 
@@ -34,6 +35,11 @@ app = typer.Typer(
 err_console = Console(stderr=True)
 
 
+@app.callback()
+def _root() -> None:
+    """Keep ``hospeval`` a command group even while only one stage has registered commands."""
+
+
 def _register_stages() -> None:
     # The demo orchestrates every stage, so it registers last.
     for stage in (*STAGES, "demo"):
@@ -50,7 +56,7 @@ def main() -> None:
     try:
         app()
     except HospevalError as exc:
-        err_console.print(f"[bold red]error[/] [{exc.reason}]: {exc}")
+        err_console.print(f"[bold red]error[/] ({exc.reason}): {escape(str(exc))}")
         sys.exit(2)
 
 
