@@ -61,6 +61,8 @@ class Profile:
     procedures: tuple[SlotGroup, ...] = ()
     lists: dict[str, str] = field(default_factory=dict)     # long table -> normalised header
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)    # canonical column -> header written on export
+    identifier_headers: dict[str, str] = field(default_factory=dict)  # identifier kind -> header on export
 
     def known_headers(self) -> set[str]:
         """Every normalised header this profile understands."""
@@ -99,8 +101,13 @@ def load_profile(name: str) -> Profile:
     target = doc["target"]
     canonical = set(table_spec(target).names)
     columns = {normalise_header(k): v for k, v in (doc.get("columns") or {}).items()}
+    headers: dict[str, str] = {}
+    for k, v in (doc.get("columns") or {}).items():
+        headers.setdefault(v, k)
     if doc.get("identity_columns"):
         columns.update({normalise_header(c): c for c in canonical})
+        for c in canonical:
+            headers.setdefault(c, c)
     bad = {v for v in columns.values() if v not in canonical}
     if bad:
         raise SchemaError(f"profile maps to unknown columns {sorted(bad)}", file=str(path))
@@ -111,6 +118,8 @@ def load_profile(name: str) -> Profile:
         diagnoses=_slot_groups(doc.get("diagnoses")), procedures=_slot_groups(doc.get("procedures")),
         lists={k: normalise_header(v) for k, v in (doc.get("lists") or {}).items()},
         values={k: {str(a): str(b) for a, b in v.items()} for k, v in (doc.get("values") or {}).items()},
+        headers=headers,
+        identifier_headers={k: v[0] for k, v in (doc.get("identifiers") or {}).items()},
     )
 
 

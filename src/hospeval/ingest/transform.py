@@ -172,10 +172,11 @@ def build_staging_sql(raw_table: str, out_table: str, profile: Profile, headers:
         real = next((h for h in headers if normalise_header(h) == header), None)
         selects.append(f"{raw_sql((real,), None) if real else 'CAST(NULL AS VARCHAR)'} AS __list_{kind}")
     used = sorted({h for f in fields for h in f.headers})
-    if used:
-        joined = " || ".join(f"coalesce({q(h)}, '')" for h in used)
+    if headers:
+        joined = " || ".join(f"coalesce({q(h)}, '')" for h in headers)
         errors.append(f"CASE WHEN strpos({joined}, '\ufffd') > 0 THEN {{'field': '*', 'reason': 'encoding', "
                       f"'message': 'the row has bytes that are not valid in the file''s encoding'}} END")
+    if used:
         record = ", ".join(f"{q(h)} := {q(h)}" for h in used)
         selects.append(f"to_json(struct_pack({record})) AS __record")
     else:
