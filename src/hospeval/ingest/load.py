@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from hospeval.config import settings
 from hospeval.errors import HospevalError, InputFileError
 from hospeval.ingest.profiles import Profile, detect_profile, load_profile, normalise_header
@@ -64,6 +66,7 @@ class IngestReport:
 
 
 Progress = Callable[[str], None]
+INGEST_MEMORY_LIMIT = "3GB"
 
 
 def _load_id(paths: list[Path]) -> str:
@@ -101,15 +104,31 @@ def ingest_files(warehouse: Warehouse, paths: list[str | Path], *, profile: str 
     con.execute(QUARANTINE_DDL)
     con.execute(LOADS_DDL)
     load_id = _load_id(paths)
+    # Ingest keeps well under 4 GB: DuckDB spills to disk past this limit instead of growing.
+    previous_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
+    try:
+        return _ingest(warehouse, paths, profile, encoding, secret, say, load_id)
+    finally:
+        con.execute(f"SET memory_limit = '{previous_limit}'")
+
+
+def _ingest(warehouse: Warehouse, paths: list[Path], profile: str | None, encoding: str | None, secret: str,
+            say: Progress, load_id: str) -> IngestReport:
+    con = warehouse.con
     staged: list[tuple[FileReport, str, Profile, RawFile]] = []
     for i, path in enumerate(paths):
         say(f"reading {path.name}")
         started = time.time()
         raw = read_file(con, path, f"__in{i}", encoding)
-        prof = load_profile(profile) if profile else detect_profile(raw.headers, str(path))
-        say(f"checking {path.name} ({raw.rows_read:,} rows, profile {prof.name}, {raw.encoding})")
+        try:
+            prof = load_profile(profile) if profile else detect_profile(raw.headers, str(path))
+        except InputFileError:
+            raw.cleanup()
+            raise
+        say(f"checking {path.name} (profile {prof.name}, {raw.encoding})")
         report = _stage(con, raw, prof, path, load_id, secret)
-        staged.append((report, f"__in{i}", prof, raw))
+        staged.append((report, raw.name, prof, raw))
         report_time = time.time() - started
         say(f"staged {path.name}: {report.rows_loaded:,} good, {report.rows_quarantined:,} quarantined "
             f"({report_time:.1f}s)")
@@ -118,7 +137,9 @@ def ingest_files(warehouse: Warehouse, paths: list[str | Path], *, profile: str 
         for report, name, prof, _raw in staged:
             _commit(con, report, name, prof, load_id)
     for _report, name, _prof, raw in staged:
-        for t in (name, raw.rejects, f"{name}_typed", f"{name}_good", f"{name}_bad"):
+        for v in (f"{name}_good", f"{name}_rows"):
+            con.execute(f"DROP VIEW IF EXISTS {v}")
+        for t in (name, raw.rejects, raw.rowmap, f"{name}_typed", f"{name}_dup", f"{name}_bad"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
     return IngestReport(load_id, [r for r, *_ in staged])
 
@@ -129,37 +150,47 @@ def _identifier_headers(prof: Profile, headers: list[str]) -> dict[str, list[str
 
 
 def _stage(con, raw: RawFile, prof: Profile, path: Path, load_id: str, secret: str) -> FileReport:
-    name = raw.table
+    """Stage one file: one wide scan into ``<name>_typed``, then narrow tables and views for the rest."""
+    name = raw.name
     id_headers = _identifier_headers(prof, raw.headers)
+    derived = None
     if prof.target == "stays":
         id_headers["stay_id"] = [h for h in raw.headers if normalise_header(h) == "STAYID"]
         id_headers.setdefault("id_card_no", [])
-    if prof.target == "stays" and not id_headers.get("medical_record_no") and not id_headers["stay_id"]:
-        raise InputFileError("the file has no 病案号 / medical record number column, so stays cannot be "
-                             "identified", file=str(path))
-    con.execute(build_staging_sql(name, f"{name}_typed", prof, raw.headers, id_headers))
-    good_filter = f"len(__errors) = 0 AND __row NOT IN (SELECT __row FROM {raw.rejects})"
-    if prof.target == "stays":
-        _derive_stay_keys(con, name, secret)
+        if not id_headers.get("medical_record_no") and not id_headers["stay_id"]:
+            raw.cleanup()
+            raise InputFileError("the file has no 病案号 / medical record number column, so stays cannot be "
+                                 "identified", file=str(path))
+        derived = _stay_keys(secret)
         keys = ["stay_id"]
     else:
         keys = list(table_spec(prof.target).primary_key)
+    try:
+        con.execute(build_staging_sql(raw.source, f"{name}_typed", prof, raw.headers, id_headers,
+                                      check_encoding=raw.replaced_bytes, numbered=raw.numbered, derived=derived))
+    except duckdb.Error as exc:
+        raw.cleanup()
+        raise InputFileError(f"cannot read the file: {str(exc).splitlines()[0]}", file=str(path)) from exc
+    raw.finish(con, con.execute(f"SELECT count(*) FROM {name}_typed").fetchone()[0])
+    n_rejects = con.execute(f"SELECT count(*) FROM {raw.rejects}").fetchone()[0]
+    rows = (f"SELECT t.*, m.__row FROM {name}_typed t JOIN {raw.rowmap} m USING (__k)" if n_rejects
+            else f"SELECT *, __k AS __row FROM {name}_typed")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {name}_rows AS {rows}")
     # Within one file, the first row of a key wins; the others are quarantined as duplicates.
     key_sql = ", ".join(q(k) for k in keys)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name}_good AS SELECT * EXCLUDE (__dup) FROM ("
-        f" SELECT *, row_number() OVER (PARTITION BY {key_sql} ORDER BY __row) > 1 AS __dup"
-        f" FROM {name}_typed WHERE {good_filter}) WHERE NOT __dup"
-    )
-    fname = lit(path.name)
+        f"CREATE OR REPLACE TEMP TABLE {name}_dup AS SELECT __k FROM (SELECT __k, row_number() OVER "
+        f"(PARTITION BY {key_sql} ORDER BY __k) AS n FROM {name}_typed WHERE __errors IS NULL) WHERE n > 1")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {name}_good AS SELECT * FROM {name}_rows "
+                f"WHERE __errors IS NULL AND __k NOT IN (SELECT __k FROM {name}_dup)")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {name}_bad AS "
         f"SELECT __row AS source_row, e.field, e.reason, e.message, __record AS record FROM ("
-        f"  SELECT __row, unnest(__errors) AS e, __record FROM {name}_typed WHERE len(__errors) > 0) "
+        f"  SELECT __row, unnest(__errors) AS e, __record FROM {name}_rows WHERE __errors IS NOT NULL) "
         f"UNION ALL SELECT __row, '*', reason, message, NULL FROM {raw.rejects} "
         f"UNION ALL SELECT __row, {lit(keys[0])}, 'duplicate_key', "
-        f"  'the same ' || {lit(keys[0])} || ' appears earlier in the file', __record FROM {name}_typed t "
-        f"  WHERE {good_filter} AND __row NOT IN (SELECT __row FROM {name}_good)"
+        f"  'the same ' || {lit(keys[0])} || ' appears earlier in the file', __record FROM {name}_rows "
+        f"  WHERE __k IN (SELECT __k FROM {name}_dup)"
     )
     loaded = con.execute(f"SELECT count(*) FROM {name}_good").fetchone()[0]
     quarantined = con.execute(f"SELECT count(DISTINCT source_row) FROM {name}_bad").fetchone()[0]
@@ -171,25 +202,22 @@ def _stage(con, raw: RawFile, prof: Profile, path: Path, load_id: str, secret: s
     if not report.reconciles:
         raise HospevalError(f"row counts do not reconcile: read {raw.rows_read}, loaded {loaded}, "
                             f"quarantined {quarantined}", file=str(path))
-    con.execute(f"ALTER TABLE {name}_bad ADD COLUMN file VARCHAR DEFAULT {fname}")
+    con.execute(f"ALTER TABLE {name}_bad ADD COLUMN file VARCHAR DEFAULT {lit(path.name)}")
     return report
 
 
-def _derive_stay_keys(con, name: str, secret: str) -> None:
-    """Add ``stay_id`` and ``patient_id``: keyed hashes, so the clear identifiers never reach a table."""
+def _stay_keys(secret: str) -> dict[str, str]:
+    """``stay_id`` and ``patient_id`` as keyed hashes, so the clear identifiers never reach a table."""
     stay_key = ("coalesce(__id_stay_id, coalesce(__id_medical_record_no, '') || '|' || "
                 "coalesce(CAST(admission_count AS VARCHAR), '') || '|' || "
                 "coalesce(strftime(admit_time, '%Y-%m-%d %H:%M'), ''))")
-    stay_hash = hmac_sql(secret, f"'stay|' || hospital_id || '|' || {stay_key}")
+    stay_hash = hmac_sql(secret, f"'stay|' || coalesce(hospital_id, '') || '|' || {stay_key}")
     patient_hash = hmac_sql(
         secret, "CASE WHEN __id_id_card_no IS NOT NULL THEN 'id|' || upper(__id_id_card_no) "
-                f"ELSE 'mrn|' || hospital_id || '|' || coalesce(__id_medical_record_no, {stay_key}) END")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name}_typed AS SELECT "
-        f"* EXCLUDE (__id_medical_record_no, __id_id_card_no, __id_stay_id), "
-        f"hospital_id || '-' || left({stay_hash}, 16) AS stay_id, left({patient_hash}, 24) AS patient_id "
-        f"FROM {name}_typed"
-    )
+                "ELSE 'mrn|' || coalesce(hospital_id, '') || '|' || "
+                "coalesce(__id_medical_record_no, __id_stay_id, '') END")
+    return {"stay_id": f"hospital_id || '-' || left({stay_hash}, 16)",
+            "patient_id": f"left({patient_hash}, 24)"}
 
 
 def _commit(con, report: FileReport, name: str, prof: Profile, load_id: str) -> None:

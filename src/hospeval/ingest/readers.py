@@ -24,15 +24,57 @@ CHUNK = 1 << 22
 _SNIFF = 1 << 16
 
 
-@dataclass(frozen=True)
+@dataclass
 class RawFile:
-    """A file read into DuckDB: the temp table names, headers, the encoding found and the row counts."""
+    """A file made readable by DuckDB.
 
-    table: str
-    rejects: str
+    ``source`` is a FROM-clause giving ``__k`` (the k-th accepted record) and one VARCHAR column per header.
+    CSV files are scanned lazily by the staging query itself (no copy of the raw text is kept); after that
+    scan, :meth:`finish` collects the structural rejects and maps ``__k`` to the file's data row number.
+    """
+
+    name: str
+    source: str
     headers: list[str]
     encoding: str
-    rows_read: int
+    rows_read: int = 0
+    replaced_bytes: bool = False      # the transcoder met undecodable bytes
+    temp_path: Path | None = None
+    rejects_table: str | None = None  # DuckDB's rejects table, for CSV
+    numbered: bool = True             # ``source`` already has ``__k``
+
+    @property
+    def rejects(self) -> str:
+        """Temp table (``__row``, ``reason``, ``message``) of records that could not be split into fields."""
+        return f"{self.name}_rejects"
+
+    @property
+    def rowmap(self) -> str:
+        """Temp table (``__k``, ``__row``)."""
+        return f"{self.name}_rowmap"
+
+    def finish(self, con: duckdb.DuckDBPyConnection, accepted: int) -> None:
+        """After the staging scan: build the rejects and row-number tables, drop temporary files."""
+        if self.rejects_table:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {self.rejects} AS SELECT line - 1 AS __row, "
+                f"lower(replace(first(error_type ORDER BY column_idx), ' ', '_')) AS reason, "
+                f"first(error_message ORDER BY column_idx) AS message FROM {self.rejects_table} GROUP BY line")
+            con.execute(f"DROP TABLE IF EXISTS {self.rejects_table}; DROP TABLE IF EXISTS {self.rejects_table}_scan")
+            n_bad = con.execute(f"SELECT count(*) FROM {self.rejects}").fetchone()[0]
+            self.rows_read = accepted + n_bad
+            # Accepted records come in file order: the k-th gets the k-th data row number not rejected.
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {self.rowmap} AS SELECT row_number() OVER (ORDER BY r) AS __k, "
+                f"r AS __row FROM (SELECT range + 1 AS r FROM range({self.rows_read}) "
+                f"EXCEPT SELECT __row FROM {self.rejects})")
+        self.cleanup()
+
+    def cleanup(self) -> None:
+        """Remove the transcoded copy, if any."""
+        if self.temp_path is not None:
+            self.temp_path.unlink(missing_ok=True)
+            self.temp_path = None
 
 
 def detect_encoding(path: Path) -> str:
@@ -52,15 +94,21 @@ def _head(path: Path) -> bytes:
         return fh.read(_SNIFF)
 
 
-def _transcode(path: Path, encoding: str) -> Path:
-    """Write a UTF-8 copy of a GB18030/GBK file; undecodable bytes become U+FFFD (quarantined later)."""
+def _transcode(path: Path, encoding: str) -> tuple[Path, bool]:
+    """Write a UTF-8 copy of a GB18030/GBK file; undecodable bytes become U+FFFD (quarantined later).
+
+    Returns the copy and whether any replacement happened.
+    """
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    replaced = False
     fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="hospeval-")
     with os.fdopen(fd, "wb") as out, path.open("rb") as src:
         while chunk := src.read(CHUNK):
-            out.write(decoder.decode(chunk).encode("utf-8"))
+            text = decoder.decode(chunk)
+            replaced = replaced or "\ufffd" in text
+            out.write(text.encode("utf-8"))
         out.write(decoder.decode(b"", final=True).encode("utf-8"))
-    return Path(tmp)
+    return Path(tmp), replaced
 
 
 def read_file(con: duckdb.DuckDBPyConnection, path: Path, name: str, encoding: str | None = None) -> RawFile:
@@ -81,48 +129,42 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, encoding: s
     if path.stat().st_size == 0:
         raise InputFileError("the file is empty", file=str(path))
     enc = (encoding or detect_encoding(path)).lower().replace("_", "-")
-    source, temp = path, None
+    source, temp, replaced = path, None, False
     if enc not in ("utf-8", "utf8", "utf-8-sig"):
         try:
             codecs.lookup(enc)
         except LookupError as exc:
             raise InputFileError(f"unknown encoding {enc!r}", file=str(path)) from exc
-        source = temp = _transcode(path, enc)
+        source, replaced = _transcode(path, enc)
+        temp = source
+    elif not _utf8_valid(path):
+        replaced = True  # DuckDB reads invalid UTF-8 as U+FFFD; the staging query quarantines those rows
+    scan = (f"read_csv({_quote(str(source))}, all_varchar=true, header=true, store_rejects=true, "
+            f"rejects_table='{name}__rej', rejects_scan='{name}__rej_scan', sample_size=20480)")
     try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {name}__scan AS SELECT row_number() OVER () AS __k, * "
-            f"FROM read_csv(?, all_varchar=true, header=true, store_rejects=true, "
-            f"rejects_table='{name}__rej', rejects_scan='{name}__rejscan', sample_size=20480)",
-            [str(source)],
-        )
+        headers = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
     except duckdb.Error as exc:
-        raise InputFileError(f"cannot read as CSV: {str(exc).splitlines()[0]}", file=str(path)) from exc
-    finally:
         if temp is not None:
             temp.unlink(missing_ok=True)
-    headers = [c for c in _columns(con, f"{name}__scan") if c != "__k"]
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name}_rejects AS "
-        f"SELECT line - 1 AS __row, lower(replace(first(error_type ORDER BY column_idx), ' ', '_')) AS reason, "
-        f"first(error_message ORDER BY column_idx) AS message FROM {name}__rej GROUP BY line"
-    )
-    con.execute(f"DROP TABLE IF EXISTS {name}__rej; DROP TABLE IF EXISTS {name}__rejscan")
-    # Accepted rows come in file order; give each the k-th data row number that was not rejected.
-    n_ok = con.execute(f"SELECT count(*) FROM {name}__scan").fetchone()[0]
-    n_bad = con.execute(f"SELECT count(*) FROM {name}_rejects").fetchone()[0]
-    select = ", ".join(f's."{h}"' for h in headers)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name} AS WITH rowmap AS ("
-        f"  SELECT row_number() OVER (ORDER BY r) AS __k, r AS __row FROM ("
-        f"    SELECT range + 1 AS r FROM range({n_ok + n_bad}) EXCEPT SELECT __row FROM {name}_rejects))"
-        f" SELECT m.__row, {select} FROM {name}__scan s JOIN rowmap m USING (__k)"
-    )
-    con.execute(f"DROP TABLE {name}__scan")
-    return RawFile(name, f"{name}_rejects", headers, "utf-8" if enc.startswith("utf") else enc, n_ok + n_bad)
+        raise InputFileError(f"cannot read as CSV: {str(exc).splitlines()[0]}", file=str(path)) from exc
+    return RawFile(name, scan, headers, "utf-8" if enc.startswith("utf") else enc, replaced_bytes=replaced,
+                   temp_path=temp, rejects_table=f"{name}__rej", numbered=False)
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+def _utf8_valid(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as src:
+            while chunk := src.read(CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _cell(value: object) -> str | None:
@@ -187,7 +229,13 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> RawFile
                                          "reason": [r[1] for r in rejects], "message": [r[2] for r in rejects]}))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name}_rejects AS SELECT * FROM __xlsx_rej")
     con.unregister("__xlsx_rej")
-    return RawFile(name, f"{name}_rejects", headers, "xlsx", n)
+    return _materialised(con, name, headers, "xlsx", n)
+
+
+def _materialised(con: duckdb.DuckDBPyConnection, name: str, headers: list[str], kind: str, n: int) -> RawFile:
+    """A raw table read up front (XLSX, Parquet): its row numbers are known, ``__k`` is the row."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name}_rowmap AS SELECT __row AS __k, __row FROM {name}")
+    return RawFile(name, f"(SELECT __row AS __k, * EXCLUDE (__row) FROM {name})", headers, kind, n)
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> RawFile:
@@ -200,4 +248,4 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> RawF
         raise InputFileError(f"cannot read as Parquet: {str(exc).splitlines()[0]}", file=str(path)) from exc
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name}_rejects (__row BIGINT, reason VARCHAR, message VARCHAR)")
     n = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
-    return RawFile(name, f"{name}_rejects", cols, "parquet", n)
+    return _materialised(con, name, cols, "parquet", n)

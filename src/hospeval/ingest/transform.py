@@ -90,22 +90,19 @@ def _allowed_codes(spec: ColumnSpec) -> list[str] | None:
     return None
 
 
-def error_sql(f: Field, raw: str, typed: str) -> list[str]:
-    """SQL struct expressions (NULL when fine) for each way the field can be wrong."""
+def error_sql(f: Field, raw: str, typed: str) -> list[tuple[str, str]]:
+    """``(condition, struct)`` SQL pairs, one for each way the field can be wrong."""
     label = f"{f.headers[0]} ({f.spec.label_zh or f.spec.name})" if f.headers else f.spec.name
     where = lit(f.headers[0] if f.headers else f.spec.name)
 
-    def err(cond: str, reason: str, message: str) -> str:
-        return (f"CASE WHEN {cond} THEN {{'field': {where}, 'reason': {lit(reason)}, "
-                f"'message': {message}}} END")
+    def err(cond: str, reason: str, message: str) -> tuple[str, str]:
+        return cond, f"{{'field': {where}, 'reason': {lit(reason)}, 'message': {message}}}"
 
     out = []
     if f.spec.required:
         out.append(err(f"{raw} IS NULL", "missing_required", lit(f"{label} is required but empty")))
     if f.spec.type != "string":
-        kind = {"date": "bad_date", "timestamp": "bad_date"}.get(f.spec.type, "bad_number")
-        if f.spec.type == "boolean":
-            kind = "bad_value"
+        kind = {"date": "bad_date", "timestamp": "bad_date", "boolean": "bad_value"}.get(f.spec.type, "bad_number")
         out.append(err(f"{raw} IS NOT NULL AND {typed} IS NULL", kind,
                        f"{lit(label + ': ')} || {raw} || {lit(f' is not a valid {f.spec.type}')}"))
     allowed = _allowed_codes(f.spec)
@@ -147,40 +144,58 @@ def slot_fields(profile: Profile, headers: list[str], kind: str) -> dict[int, li
             for seq, cols in sorted(merged.items())}
 
 
-def build_staging_sql(raw_table: str, out_table: str, profile: Profile, headers: list[str],
-                      id_headers: dict[str, list[str]]) -> str:
-    """``CREATE TEMP TABLE out_table`` with typed columns, identifier texts and an ``__errors`` list."""
-    selects, errors = ["__row"], []
+def build_staging_sql(source: str, out_table: str, profile: Profile, headers: list[str],
+                      id_headers: dict[str, list[str]], check_encoding: bool = False,
+                      numbered: bool = True, derived: dict[str, str] | None = None) -> str:
+    """``CREATE TEMP TABLE out_table`` from ``source`` (which has ``__k`` and the file's headers).
+
+    Inner query: raw text and typed value of every field. Outer query: the typed values, and, only for
+    rows with a problem, the list of every error (``__errors``) and the row's mapped fields as JSON
+    (``__record``); good rows pay for neither. ``derived`` adds computed columns (name -> SQL over the
+    typed columns), e.g. the pseudonymous keys. When ``numbered`` is false the source has no ``__k``
+    and records are numbered in scan order after the projection, so only the narrow typed row is buffered.
+    """
+    inner, outer, checks, record = (["__k"], ["__k"], [], []) if numbered else ([], [], [], [])
     fields = stay_fields(profile, headers)
     for kind in ("diagnoses", "procedures"):
         for slot in slot_fields(profile, headers, kind).values():
             fields.extend(slot)
-    for f in fields:
+    for i, f in enumerate(fields):
         if not f.headers:
-            selects.append(f"CAST(NULL AS {f.spec.sql_type}) AS {q(f.out)}")
+            outer.append(f"CAST(NULL AS {f.spec.sql_type}) AS {q(f.out)}")
             if f.spec.required:
-                errors.append(f"{{'field': {lit(f.spec.name)}, 'reason': 'missing_column', "
-                              f"'message': {lit(f'the file has no column for {f.spec.name} ({f.spec.label_zh})')}}}")
+                checks.append(("true", f"{{'field': {lit(f.spec.name)}, 'reason': 'missing_column', "
+                                       f"'message': {lit(f'the file has no column for {f.spec.name} ({f.spec.label_zh})')}}}"))
             continue
-        raw = raw_sql(f.headers, profile.values.get(f.spec.name))
-        typed = typed_sql(raw, f.spec)
-        selects.append(f"{typed} AS {q(f.out)}")
-        errors.extend(error_sql(f, raw, typed))
+        raw, typed = f"__r{i}", q(f.out)
+        inner.append(f"{raw_sql(f.headers, profile.values.get(f.spec.name))} AS {raw}")
+        inner.append(f"{typed_sql(raw_sql(f.headers, profile.values.get(f.spec.name)), f.spec)} AS {typed}")
+        outer.append(typed)
+        checks.extend(error_sql(f, raw, typed))
+        record.append(f"{q(f.headers[0])} := {raw}")
     for kind, hs in id_headers.items():
-        selects.append(f"{raw_sql(tuple(hs), None) if hs else 'CAST(NULL AS VARCHAR)'} AS __id_{kind}")
+        inner.append(f"{raw_sql(tuple(hs), None) if hs else 'CAST(NULL AS VARCHAR)'} AS __id_{kind}")
+    # Clear identifiers stay in the inner query: only their keyed hashes come out.
+    outer.extend(f"{expr} AS {q(col)}" for col, expr in (derived or {}).items())
     for kind, header in profile.lists.items():
         real = next((h for h in headers if normalise_header(h) == header), None)
-        selects.append(f"{raw_sql((real,), None) if real else 'CAST(NULL AS VARCHAR)'} AS __list_{kind}")
-    used = sorted({h for f in fields for h in f.headers})
-    if headers:
+        inner.append(f"{raw_sql((real,), None) if real else 'CAST(NULL AS VARCHAR)'} AS __list_{kind}")
+        outer.append(f"__list_{kind}")
+    if check_encoding and headers:
         joined = " || ".join(f"coalesce({q(h)}, '')" for h in headers)
-        errors.append(f"CASE WHEN strpos({joined}, '\ufffd') > 0 THEN {{'field': '*', 'reason': 'encoding', "
-                      f"'message': 'the row has bytes that are not valid in the file''s encoding'}} END")
-    if used:
-        record = ", ".join(f"{q(h)} := {q(h)}" for h in used)
-        selects.append(f"to_json(struct_pack({record})) AS __record")
+        inner.append(f"strpos({joined}, '\ufffd') > 0 AS __enc")
+        checks.append(("__enc", "{'field': '*', 'reason': 'encoding', "
+                                "'message': 'the row has bytes that are not valid in the file''s encoding'}"))
+    if checks:
+        bad = " OR ".join(f"({c})" for c, _ in checks)
+        items = ", ".join(f"CASE WHEN {c} THEN {e} END" for c, e in checks)
+        outer.append(f"CASE WHEN {bad} THEN list_filter([{items}], x -> x IS NOT NULL) END AS __errors")
+        outer.append(f"CASE WHEN {bad} THEN to_json(struct_pack({', '.join(record)})) END AS __record"
+                     if record else "CAST(NULL AS VARCHAR) AS __record")
     else:
-        selects.append("NULL AS __record")
-    selects.append(f"list_filter([{', '.join(errors)}], x -> x IS NOT NULL) AS __errors"
-                   if errors else "[]::STRUCT(field VARCHAR, reason VARCHAR, message VARCHAR)[] AS __errors")
-    return f"CREATE OR REPLACE TEMP TABLE {out_table} AS SELECT {', '.join(selects)} FROM {raw_table}"
+        outer.append("CAST(NULL AS STRUCT(field VARCHAR, reason VARCHAR, message VARCHAR)[]) AS __errors")
+        outer.append("CAST(NULL AS VARCHAR) AS __record")
+    query = f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {source})"
+    if not numbered:
+        query = f"SELECT row_number() OVER () AS __k, * FROM ({query})"
+    return f"CREATE OR REPLACE TEMP TABLE {out_table} AS {query}"
