@@ -73,7 +73,7 @@ def _sub_items(top: dict[str, np.ndarray], kind: np.ndarray, rng: np.random.Gene
     frac = rng.random((n, 4))
     surgical_treatment = top["cost_surgical_treatment"]
     anaesthesia = np.floor(surgical_treatment * (0.15 + 0.15 * frac[:, 1])).astype(np.int64)
-    surgery = np.floor(surgical_treatment * (0.55 + 0.25 * frac[:, 2])).astype(np.int64)
+    surgery = np.floor(surgical_treatment * (0.5 + 0.2 * frac[:, 2])).astype(np.int64)
     antibiotic_share = np.where(kind == SURGICAL, 0.05 + 0.25 * frac[:, 3], 0.15 * frac[:, 3])
     return {
         "cost_physical_therapy": np.floor(top["cost_nonsurgical_treatment"] * 0.3 * frac[:, 0]).astype(np.int64),
