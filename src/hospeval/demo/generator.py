@@ -55,11 +55,11 @@ from hospeval.demo import tables
 from hospeval.demo.planted import plant_errors
 from hospeval.demo.roster import (
     CITY,
-    PROVINCE,
     DAY_SURGERY_LEADER_RATE,
     ERROR_KINDS,
     INEFFICIENCY,
     LOW_RISK_DEATH_FACTOR,
+    PROVINCE,
     Consortium,
     Hospital,
     build_roster,
