@@ -115,5 +115,5 @@ class Warehouse:
     def to_arrow(self, name_or_expr: str | ibis.Table) -> pa.Table:
         """Materialise a table or expression as Arrow."""
         if isinstance(name_or_expr, str):
-            return self.con.execute(f'SELECT * FROM "{name_or_expr}"').fetch_arrow_table()
-        return self.con.execute(ibis.to_sql(name_or_expr, dialect="duckdb")).fetch_arrow_table()
+            return self.con.execute(f'SELECT * FROM "{name_or_expr}"').to_arrow_table()
+        return self.con.execute(ibis.to_sql(name_or_expr, dialect="duckdb")).to_arrow_table()

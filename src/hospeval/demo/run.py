@@ -34,7 +34,8 @@ class DemoResult:
 
 def export_province(source: Warehouse, folder: Path) -> list[Path]:
     """Write the generated province as input files: one front-page file per hospital, plus the
-    hospital list and the facts. Returns the file paths."""
+    hospital list and the facts. Returns the file paths.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     files = []
     hospitals = folder / "hospitals.csv"
