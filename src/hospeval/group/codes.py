@@ -35,8 +35,8 @@ import ibis.expr.types as ir
 
 POLICIES = ("exact", "normalise")
 
-_DOT_MISSING_DX = re.compile(r"^([A-Z][0-9][0-9A-Z])([0-9A-Zx].*)$")
-_DOT_MISSING_PX = re.compile(r"^([0-9]{2})([0-9x].*)$")
+_DOT_MISSING_DX = re.compile(r"^([A-Z][0-9][0-9A-Z])([0-9A-Z].*)$")
+_DOT_MISSING_PX = re.compile(r"^([0-9]{2})([0-9X].*)$")
 # An ``X`` after a digit or a dot is an extension / placeholder (lower-case ``x`` in the dictionaries);
 # at the start or after ``+`` it is the ICD-10 chapter letter X (external causes) and stays upper-case.
 _EXTENSION_X = re.compile(r"([0-9.])X")
@@ -55,22 +55,22 @@ def canonical_code(code: str | None) -> str | None:
     text = code.strip()
     if not text:
         return None
-    text = _EXTENSION_X.sub(r"\1x", text.upper())
+    text = text.upper()
     if "." not in text:
         if text[0].isalpha():
             text = _DOT_MISSING_DX.sub(r"\1.\2", text)
         else:
             text = _DOT_MISSING_PX.sub(r"\1.\2", text)
-    return text
+    return _EXTENSION_X.sub(r"\1x", text)
 
 
 def canonical_code_expr(code: ir.StringValue) -> ir.StringValue:
-    """The Ibis expression of :func:`canonical_code` over a string column."""
-    text = code.strip().upper().re_replace(r"([0-9.])X", r"\1x")
-    dx = text.re_replace(r"^([A-Z][0-9][0-9A-Z])([0-9A-Zx].*)$", r"\1.\2")
-    px = text.re_replace(r"^([0-9]{2})([0-9x].*)$", r"\1.\2")
-    dotted = text.contains(".")
-    fixed = ibis.ifelse(dotted, text, ibis.ifelse(text.re_search(r"^[A-Z]"), dx, px))
+    """Build the Ibis expression of :func:`canonical_code` over a string column."""
+    text = code.strip().upper()
+    dx = text.re_replace(r"^([A-Z][0-9][0-9A-Z])([0-9A-Z].*)$", r"\1.\2")
+    px = text.re_replace(r"^([0-9]{2})([0-9X].*)$", r"\1.\2")
+    dotted = ibis.ifelse(text.contains("."), text, ibis.ifelse(text.re_search(r"^[A-Z]"), dx, px))
+    fixed = dotted.re_replace(r"([0-9.])X", r"\1x")
     return ibis.ifelse(text == "", ibis.null("string"), fixed)
 
 
