@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -23,14 +24,16 @@ class UsageError(HospevalError):
     reason = "usage"
 
 
-def group(
-    scheme: str = typer.Option("chs-drg-1.1", "--scheme", help="Scheme folder under schemes/, e.g. chs-drg-1.1."),
-    input_file: Path | None = typer.Option(
-        None, "--input", help="Record file (record_id,sex,age_years,age_days,birth_weight_g,dept_code,"
-        "los_days,discharge_status,diagnoses,procedures); without it the warehouse is grouped."),
-    output: Path | None = typer.Option(None, "--output", help="Result CSV for --input."),
-    codes: str = typer.Option("exact", "--codes", help=f"Code policy: {' / '.join(POLICIES)} (see docs/grouping.md)."),
-) -> None:
+SchemeOpt = Annotated[str, typer.Option("--scheme", help="Scheme folder under schemes/, e.g. chs-drg-1.1.")]
+InputOpt = Annotated[Path | None, typer.Option(
+    "--input", help="Record file (record_id,sex,age_years,age_days,birth_weight_g,dept_code,los_days,"
+    "discharge_status,diagnoses,procedures); without it the warehouse is grouped.")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", help="Result CSV for --input.")]
+CodesOpt = Annotated[str, typer.Option("--codes", help=f"Code policy: {' / '.join(POLICIES)} (docs/grouping.md).")]
+
+
+def group(scheme: SchemeOpt = "chs-drg-1.1", input_file: InputOpt = None, output: OutputOpt = None,
+          codes: CodesOpt = "exact") -> None:
     """Group stays into DRGs (DRG分组).
 
     Examples:
