@@ -195,7 +195,7 @@ def _cc_flags(t: dict[str, ir.Table], pdx: ir.Table, dx: ir.Table) -> ir.Table:
 
 
 def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diagnoses: ir.Table,
-                procedures: ir.Table, *, code_policy: str = "exact") -> ir.Table:
+                procedures: ir.Table, *, code_policy: str = "exact", materialise: bool = True) -> ir.Table:
     """Group every stay; return an expression with the columns of ``stay_groups``.
 
     Parameters
@@ -209,12 +209,21 @@ def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diag
         discharge_dept, los_days; the long tables: stay_id, seq, code).
     code_policy
         ``"exact"`` or ``"normalise"`` (see :mod:`hospeval.group.codes`).
+    materialise
+        Store intermediate results as temporary tables (faster on DuckDB); ``False`` returns one
+        expression over the inputs only (for backends or tests that want a single query).
     """
     t = register_scheme(backend, scheme)
+
+    def keep(name: str, expr: ir.Table) -> ir.Table:
+        # Intermediate results used several times are materialised once (DuckDB would otherwise inline
+        # and recompute them); each is still one set-based statement.
+        return put_table(backend, f"_grp_run_{name}", expr) if materialise else expr
+
     dx = normalise_codes(diagnoses.select("stay_id", "seq", "code"), t["icd10"], code_policy)
     px = normalise_codes(procedures.select("stay_id", "seq", "code"), t["icd9cm3"], code_policy)
-    dx = dx.filter(dx.code.notnull())
-    px = px.filter(px.code.notnull())
+    dx = keep("dx", dx.filter(dx.code.notnull()))
+    px = keep("px", px.filter(px.code.notnull()))
     pdx = dx.filter(dx.seq == 0).select("stay_id", pdx=dx.code, pdx_known=dx.code_known)
     ppx = px.filter(px.seq == 0).select("stay_id", ppx=px.code)
     valid = t["valid_procedures"].select(vcode="code").distinct()
@@ -222,12 +231,15 @@ def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diag
     ppx_v = ppx.left_join(valid, ppx.ppx == valid.vcode).select("stay_id", "ppx",
                                                                  ppx_valid=lambda x: x.vcode.notnull())
     s = stays.select("stay_id", "sex", "age_years", "age_days", "birth_weight_g", "discharge_dept", "los_days")
-    s = s.mutate(error=validation_reason(s, scheme.newborn_max_age_days))
+    s = keep("stays", s.mutate(error=validation_reason(s, scheme.newborn_max_age_days)))
     base = left(left(s.filter(s.error.isnull()).drop("error"), ppx_v, "stay_id"), any_valid, "stay_id")
-    base = base.mutate(ppx_valid=base.ppx_valid.fill_null(False), any_valid=base.any_valid.fill_null(False))
-    entries = _mdc_entries(t, base, pdx, dx)
-    best = _best_adrg(t, base, entries, *_code_hits(t, pdx, ppx, dx, px))
-    flags = _cc_flags(t, pdx, dx)
+    base = keep("base", base.mutate(ppx_valid=base.ppx_valid.fill_null(False),
+                                    any_valid=base.any_valid.fill_null(False)))
+    entries = keep("entries", _mdc_entries(t, base, pdx, dx))
+    hits = [keep(n, h) for n, h in zip(("dx_hits", "pp_hits", "tab_hits"), _code_hits(t, pdx, ppx, dx, px),
+                                       strict=True)]
+    best = keep("best", _best_adrg(t, base, entries, *hits))
+    flags = keep("flags", _cc_flags(t, pdx, dx))
     return _assemble(t, scheme, s, pdx, entries, best, flags)
 
 
