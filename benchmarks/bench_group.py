@@ -15,7 +15,6 @@ Prints records/s for both, the ratio, the time for the warehouse run and peak RS
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import resource
 import subprocess

@@ -102,3 +102,15 @@ def test_mdcz_needs_two_trauma_sites(group_records):
     r = group_records([record("two", "S01.800x011|S21.100x002"), record("one", "S01.800x011")])
     assert r["two"]["mdc"] == "MDCZ"
     assert r["one"]["mdc"] != "MDCZ"
+
+
+def test_chs_drg_10_scheme_loads_and_groups(scheme):
+    from hospeval.group.spec import available_schemes, load_scheme
+
+    assert {"chs-drg-1.0", "chs-drg-1.1"} <= set(available_schemes())
+    old = load_scheme("chs-drg-1.0")
+    assert old.version == "1.0" and old.table("drg").num_rows == 618
+    assert scheme.table("drg").num_rows == 628
+    # AH1 is two rules in 1.0 (AH1_1 principal procedure, AH1_2 any procedure 39.6500) reporting one ADRG
+    rules = old.table("adrg").to_pylist()
+    assert [r["group_as"] for r in rules if r["adrg"].startswith("AH1")] == ["AH1", "AH1"]

@@ -99,13 +99,16 @@ def _in_range(value: ir.NumericValue, lo: ir.NumericValue, hi: ir.NumericValue, 
 
 def _mdc_entries(t: dict[str, ir.Table], base: ir.Table, pdx: ir.Table, dx: ir.Table) -> ir.Table:
     mdc, md = t["mdc"], t["mdc_diagnoses"]
-    by_dx = pdx.join(md, pdx.pdx == md.code).select(pdx.stay_id, md.mdc)
+    any_mdcs = mdc.filter(mdc.entry == "any_dx").select(any_mdc="mdc")
+    by_any = (dx.join(md, dx.code == md.code).join(any_mdcs, md.mdc == any_mdcs.any_mdc)
+              .select(dx.stay_id, md.mdc).distinct())
+    by_dx = pdx.join(md, pdx.pdx == md.code).select(pdx.stay_id, md.mdc).union(by_any)
     sited = md.filter(md.site != "")
     sites = (dx.join(sited, dx.code == sited.code).group_by([dx.stay_id, sited.mdc])
              .aggregate(n_sites=sited.site.nunique()))
     by_dx = left(by_dx.join(mdc.rename(mdc_sex="sex"), "mdc").join(base, "stay_id"), sites, ["stay_id", "mdc"])
     by_dx = by_dx.filter(
-        (by_dx.entry == "principal_dx")
+        by_dx.entry.isin(["principal_dx", "any_dx"])
         & ((by_dx.mdc_sex == "") | (by_dx.sex == by_dx.mdc_sex))
         & (by_dx.age_years_max.isnull() | (by_dx.age_years <= by_dx.age_years_max))
         & (by_dx.min_sites.isnull() | (by_dx.n_sites.fill_null(0) >= by_dx.min_sites))
@@ -173,8 +176,10 @@ def _best_adrg(t: dict[str, ir.Table], base: ir.Table, entries: ir.Table, dx_hit
     ok = c.filter(dx_ok & proc_ok & demo_ok)
     ok = ok.mutate(rank=ok.mdc_priority * RANK_STEP + ok.adrg_priority)
     best = ok.group_by("stay_id").aggregate(rank=ok.rank.min())
-    return best.join(ok, ["stay_id", "rank"]).select(
-        "stay_id", "mdc", "adrg", "dx", "proc", "proc_formula", "dx_hit", "pp_hit", "tab_hit", "ppx")
+    chosen = best.join(ok, ["stay_id", "rank"])
+    return chosen.select(
+        "stay_id", "mdc", "dx", "proc", "proc_formula", "dx_hit", "pp_hit", "tab_hit", "ppx",
+        adrg=ibis.ifelse(chosen.group_as == "", chosen.adrg, chosen.group_as))
 
 
 def _cc_flags(t: dict[str, ir.Table], pdx: ir.Table, dx: ir.Table) -> ir.Table:
