@@ -1,0 +1,316 @@
+"""The set-based DRG grouper: a scheme's tables compiled to Ibis joins over whole stay tables.
+
+How a stay is grouped (every step is a join, semi-join or aggregation over all stays at once):
+
+1. **Validation.** Sex must be 1/2, age present and possible, a newborn (age 0, <= 28 days) needs a birth
+   weight, LOS must not be negative; a stay failing one gets status ``error`` and is not grouped.
+2. **MDC entry.** The principal diagnosis joins ``mdc_diagnoses`` (with the MDC's sex / age condition and,
+   for MDCZ, at least ``min_sites`` body sites among all diagnoses); MDCA is entered by a valid OR
+   principal procedure.
+3. **ADRG candidates.** Diagnosis hits (principal or any diagnosis in the ADRG list), principal-procedure
+   hits, procedure-table formulas (any procedure, clauses in disjunctive form) and the ADRGs without a
+   code condition of each entered MDC; each candidate is checked against its remaining conditions
+   (age, age in days, birth weight, sex, department).
+4. **Precedence.** The candidate with the lowest ``mdc.priority * 1000 + adrg.priority`` wins (the order
+   in which the scheme lists MDCs and, inside an MDC, ADRGs).
+5. **CC / MCC.** Secondary diagnoses join the CC list; one is excluded when the principal diagnosis'
+   exclusion table equals its own. The DRG is the ADRG's first DRG (by priority) whose split holds.
+"""
+
+from __future__ import annotations
+
+import re
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from hospeval.group.codes import normalise_codes
+from hospeval.group.spec import Scheme
+
+RANK_STEP = 1000
+
+
+def _clauses(adrg: pa.Table) -> pa.Table:
+    """Procedure-table formulas (``1&2|1&3&4``) as rows (adrg, clause, table, size)."""
+    rows = {"adrg": [], "clause": [], "table": [], "size": []}
+    for name, formula in zip(adrg.column("adrg").to_pylist(), adrg.column("proc_formula").to_pylist(),
+                             strict=True):
+        for i, clause in enumerate(p for p in re.split(r"\s*\|\s*", formula or "") if p):
+            tables = [t.strip() for t in clause.split("&")]
+            for t in tables:
+                rows["adrg"].append(name)
+                rows["clause"].append(i)
+                rows["table"].append(t)
+                rows["size"].append(len(set(tables)))
+    return pa.table(rows)
+
+
+def put_table(backend: ibis.BaseBackend, name: str, data: pa.Table | ir.Table) -> ir.Table:
+    """Create (or replace) a temporary table on ``backend`` from Arrow data or an expression.
+
+    Ibis 12's ``drop_table`` and ``create_table(overwrite=True)`` render ``DROP TABLE IF EXISTS`` without
+    the table name under sqlglot 30, so the drop is the one raw SQL statement of this package.
+    """
+    backend.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
+    obj = ibis.memtable(data) if isinstance(data, pa.Table) else data
+    return backend.create_table(name, obj=obj, temp=True)
+
+
+def left(a: ir.Table, b: ir.Table, keys: str | list[str]) -> ir.Table:
+    """Left join on equal ``keys`` keeping the keys once (right-hand key columns are dropped)."""
+    keys = [keys] if isinstance(keys, str) else keys
+    j = a.left_join(b, keys)
+    return j.select(*[a[c] for c in a.columns], *[b[c] for c in b.columns if c not in keys])
+
+
+def register_scheme(backend: ibis.BaseBackend, scheme: Scheme) -> dict[str, ir.Table]:
+    """Create the scheme's tables as temporary tables on ``backend``; return them as Ibis tables."""
+    prefix = "_grp_" + re.sub(r"\W", "_", scheme.name)
+    out = {}
+    tables = dict(scheme.tables)
+    tables["adrg_clauses"] = _clauses(scheme.table("adrg"))
+    for name, data in tables.items():
+        out[name] = put_table(backend, f"{prefix}_{name}", data)
+    return out
+
+
+def validation_reason(s: ir.Table, newborn_days: int) -> ir.StringValue:
+    """Why a stay cannot be grouped at all (NULL when it can)."""
+    return ibis.cases(
+        (s.sex.isnull() | ~s.sex.isin(["1", "2"]), "性别缺失或不是1/2 sex missing or not 1/2"),
+        (s.age_years.isnull(), "年龄缺失 age in years missing"),
+        ((s.age_years < 0) | (s.age_years > 150), "年龄不可能 impossible age in years"),
+        (s.age_days < 0, "年龄天数不可能 impossible age in days"),
+        ((s.age_years == 0) & s.age_days.isnull(), "年龄0岁但无天数 age 0 without age in days"),
+        ((s.age_years == 0) & (s.age_days <= newborn_days) & s.birth_weight_g.isnull(),
+         "新生儿无出生体重 newborn without birth weight"),
+        (s.los_days < 0, "住院天数为负 negative length of stay"),
+        else_=ibis.null("string"),
+    )
+
+
+def _in_range(value: ir.NumericValue, lo: ir.NumericValue, hi: ir.NumericValue, *,
+              hi_exclusive: bool = False) -> ir.BooleanValue:
+    """``lo <= value <= hi`` (or ``< hi``) where a NULL bound means unbounded; NULL value fails a bound."""
+    upper = (value < hi) if hi_exclusive else (value <= hi)
+    return (lo.isnull() | (value >= lo).fill_null(False)) & (hi.isnull() | upper.fill_null(False))
+
+
+def _mdc_entries(t: dict[str, ir.Table], base: ir.Table, pdx: ir.Table, dx: ir.Table) -> ir.Table:
+    mdc, md = t["mdc"], t["mdc_diagnoses"]
+    any_mdcs = mdc.filter(mdc.entry == "any_dx").select(any_mdc="mdc")
+    by_any = (dx.join(md, dx.code == md.code).join(any_mdcs, md.mdc == any_mdcs.any_mdc)
+              .select(dx.stay_id, md.mdc).distinct())
+    by_dx = pdx.join(md, pdx.pdx == md.code).select(pdx.stay_id, md.mdc).union(by_any)
+    sited = md.filter(md.site != "")
+    sites = (dx.join(sited, dx.code == sited.code).group_by([dx.stay_id, sited.mdc])
+             .aggregate(n_sites=sited.site.nunique()))
+    by_dx = left(by_dx.join(mdc.rename(mdc_sex="sex"), "mdc").join(base, "stay_id"), sites, ["stay_id", "mdc"])
+    by_dx = by_dx.filter(
+        by_dx.entry.isin(["principal_dx", "any_dx"])
+        & ((by_dx.mdc_sex == "") | (by_dx.sex == by_dx.mdc_sex))
+        & (by_dx.age_years_max.isnull() | (by_dx.age_years <= by_dx.age_years_max))
+        & (by_dx.min_sites.isnull() | (by_dx.n_sites.fill_null(0) >= by_dx.min_sites))
+    ).select("stay_id", "mdc")
+    proc_mdcs = mdc.filter(mdc.entry == "principal_valid").select("mdc")
+    by_proc = base.filter(base.ppx_valid).select("stay_id").cross_join(proc_mdcs)
+    entries = by_dx.union(by_proc, distinct=True)
+    return entries.join(mdc.select("mdc", mdc_priority=mdc.priority), "mdc")
+
+
+def _code_hits(t: dict[str, ir.Table], pdx: ir.Table, ppx: ir.Table, dx: ir.Table,
+               px: ir.Table) -> tuple[ir.Table, ir.Table, ir.Table]:
+    adrg, codes = t["adrg"], t["adrg_codes"]
+    dx_codes = codes.filter(codes.kind == "diagnosis").join(adrg.select("adrg", "dx"), "adrg")
+    px_codes = codes.filter(codes.kind == "procedure").join(adrg.select("adrg", "proc"), "adrg")
+    hit_p = (pdx.join(dx_codes, (pdx.pdx == dx_codes.code) & (dx_codes.dx == "principal"))
+             .select(pdx.stay_id, dx_codes.adrg, hit=pdx.pdx))
+    hit_a = (dx.join(dx_codes, (dx.code == dx_codes.code) & (dx_codes.dx == "any"))
+             .select(dx.stay_id, dx_codes.adrg, hit=dx.code))
+    dx_hits = hit_p.union(hit_a).group_by(["stay_id", "adrg"]).aggregate(dx_hit=lambda x: x.hit.min())
+    pp_hits = (ppx.join(px_codes, (ppx.ppx == px_codes.code) & (px_codes.proc == "principal"))
+               .group_by([ppx.stay_id, px_codes.adrg]).aggregate(pp_hit=ppx.ppx.min()))
+    tab = (px.join(px_codes, (px.code == px_codes.code) & (px_codes.proc == "tables"))
+           .select(px.stay_id, px_codes.adrg, px_codes.table, code=px.code).distinct())
+    cl = t["adrg_clauses"]
+    tab = tab.join(cl, ["adrg", "table"])
+    per_clause = (tab.group_by(["stay_id", "adrg", "clause", "size"])
+                  .aggregate(n=tab.table.nunique(), codes=tab.code.group_concat(" ")))
+    per_clause = per_clause.filter(per_clause.n == per_clause["size"])
+    tab_hits = per_clause.group_by(["stay_id", "adrg"]).aggregate(tab_hit=per_clause.codes.min())
+    return dx_hits, pp_hits, tab_hits
+
+
+def _best_adrg(t: dict[str, ir.Table], base: ir.Table, entries: ir.Table, dx_hits: ir.Table,
+               pp_hits: ir.Table, tab_hits: ir.Table) -> ir.Table:
+    adrg = t["adrg"]
+    generic = adrg.filter((adrg.dx == "") & adrg.proc.isin(["", "principal_valid", "no_valid"]))
+    cands = (dx_hits.select("stay_id", "adrg")
+             .union(pp_hits.select("stay_id", "adrg"))
+             .union(tab_hits.select("stay_id", "adrg"))
+             .union(entries.join(generic.select("adrg", "mdc"), "mdc").select("stay_id", "adrg"))
+             .distinct())
+    c = (cands.join(adrg.rename(adrg_priority="priority", adrg_sex="sex"), "adrg")
+         .join(entries, ["stay_id", "mdc"])
+         .join(base, "stay_id"))
+    for hits in (dx_hits, pp_hits, tab_hits):
+        c = left(c, hits, ["stay_id", "adrg"])
+    dx_ok = (c.dx == "") | c.dx_hit.notnull()
+    proc_ok = ibis.cases(
+        (c.proc == "", True),
+        (c.proc == "principal", c.pp_hit.notnull()),
+        (c.proc == "tables", c.tab_hit.notnull()),
+        (c.proc == "principal_valid", c.ppx_valid),
+        (c.proc == "no_valid", ~c.any_valid),
+        else_=False,
+    )
+    demo_ok = (
+        ((c.adrg_sex == "") | (c.sex == c.adrg_sex))
+        & _in_range(c.age_years, c.age_years_min, c.age_years_max)
+        & _in_range(c.age_days, c.age_days_min, c.age_days_max)
+        & _in_range(c.birth_weight_g, c.birth_weight_min, c.birth_weight_max, hi_exclusive=True)
+        & (c.birth_weight_min.isnull() | (c.birth_weight_g > 0).fill_null(False))
+        & ((c.dept == "") | c.dept.split(" ").contains(c.discharge_dept).fill_null(False))
+    )
+    ok = c.filter(dx_ok & proc_ok & demo_ok)
+    ok = ok.mutate(rank=ok.mdc_priority * RANK_STEP + ok.adrg_priority)
+    best = ok.group_by("stay_id").aggregate(rank=ok.rank.min())
+    chosen = best.join(ok, ["stay_id", "rank"])
+    return chosen.select(
+        "stay_id", "mdc", "dx", "proc", "proc_formula", "dx_hit", "pp_hit", "tab_hit", "ppx",
+        adrg=ibis.ifelse(chosen.group_as == "", chosen.adrg, chosen.group_as))
+
+
+def _cc_flags(t: dict[str, ir.Table], pdx: ir.Table, dx: ir.Table) -> ir.Table:
+    cc, cce = t["cc"], t["cc_exclusion"]
+    pex = pdx.join(cce, pdx.pdx == cce.principal_code).select(pdx.stay_id, p_table=cce.exclusion_table)
+    sec = dx.filter(dx.seq > 0)
+    s = sec.join(cc, sec.code == cc.code).select(sec.stay_id, code=sec.code, level=cc.level,
+                                                  table=cc.exclusion_table)
+    s = left(s, pex, "stay_id")
+    excluded = (s.p_table == s.table).fill_null(False)
+    s = s.mutate(excluded=excluded,
+                 note=s.code + " " + s.level + ibis.ifelse(excluded, " 被排除 excluded (表 " + s.table + ")", ""))
+    return s.group_by("stay_id").aggregate(
+        has_mcc=((s.level == "MCC") & ~s.excluded).any(),
+        has_cc=((s.level == "CC") & ~s.excluded).any(),
+        cc_notes=s.note.group_concat("; "),
+    )
+
+
+def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diagnoses: ir.Table,
+                procedures: ir.Table, *, code_policy: str = "exact", materialise: bool = True) -> ir.Table:
+    """Group every stay; return an expression with the columns of ``stay_groups``.
+
+    Parameters
+    ----------
+    backend
+        The Ibis backend the three tables live on (the scheme tables are registered there).
+    scheme
+        The scheme, from :func:`hospeval.group.spec.load_scheme`.
+    stays, diagnoses, procedures
+        Tables with the canonical columns (``stays``: stay_id, sex, age_years, age_days, birth_weight_g,
+        discharge_dept, los_days; the long tables: stay_id, seq, code).
+    code_policy
+        ``"exact"`` or ``"normalise"`` (see :mod:`hospeval.group.codes`).
+    materialise
+        Store intermediate results as temporary tables (faster on DuckDB); ``False`` returns one
+        expression over the inputs only (for backends or tests that want a single query).
+    """
+    t = register_scheme(backend, scheme)
+
+    def keep(name: str, expr: ir.Table) -> ir.Table:
+        # Intermediate results used several times are materialised once (DuckDB would otherwise inline
+        # and recompute them); each is still one set-based statement.
+        return put_table(backend, f"_grp_run_{name}", expr) if materialise else expr
+
+    dx = normalise_codes(diagnoses.select("stay_id", "seq", "code"), t["icd10"], code_policy)
+    px = normalise_codes(procedures.select("stay_id", "seq", "code"), t["icd9cm3"], code_policy)
+    dx = keep("dx", dx.filter(dx.code.notnull()))
+    px = keep("px", px.filter(px.code.notnull()))
+    pdx = dx.filter(dx.seq == 0).select("stay_id", pdx=dx.code, pdx_known=dx.code_known)
+    ppx = px.filter(px.seq == 0).select("stay_id", ppx=px.code)
+    valid = t["valid_procedures"].select(vcode="code").distinct()
+    any_valid = px.join(valid, px.code == valid.vcode).select("stay_id").distinct().mutate(any_valid=True)
+    ppx_v = ppx.left_join(valid, ppx.ppx == valid.vcode).select("stay_id", "ppx",
+                                                                 ppx_valid=lambda x: x.vcode.notnull())
+    s = stays.select("stay_id", "sex", "age_years", "age_days", "birth_weight_g", "discharge_dept", "los_days")
+    s = keep("stays", s.mutate(error=validation_reason(s, scheme.newborn_max_age_days)))
+    base = left(left(s.filter(s.error.isnull()).drop("error"), ppx_v, "stay_id"), any_valid, "stay_id")
+    base = keep("base", base.mutate(ppx_valid=base.ppx_valid.fill_null(False),
+                                    any_valid=base.any_valid.fill_null(False)))
+    entries = keep("entries", _mdc_entries(t, base, pdx, dx))
+    hits = [keep(n, h) for n, h in zip(("dx_hits", "pp_hits", "tab_hits"), _code_hits(t, pdx, ppx, dx, px),
+                                       strict=True)]
+    best = keep("best", _best_adrg(t, base, entries, *hits))
+    flags = keep("flags", _cc_flags(t, pdx, dx))
+    return _assemble(t, scheme, s, pdx, entries, best, flags)
+
+
+def _drg_choice(t: dict[str, ir.Table], s: ir.Table, best: ir.Table, flags: ir.Table) -> ir.Table:
+    drg = t["drg"]
+    b = left(best.join(s.select("stay_id", "age_years", "los_days"), "stay_id"), flags, "stay_id")
+    b = b.mutate(has_mcc=b.has_mcc.fill_null(False), has_cc=b.has_cc.fill_null(False))
+    d = b.join(drg.rename(drg_name="name"), "adrg")
+    split_ok = ibis.cases(
+        (d.split == "none", True),
+        (d.split == "mcc", d.has_mcc),
+        (d.split == "mcc_or_cc", d.has_mcc | d.has_cc),
+        else_=False,
+    )
+    d = d.filter(split_ok & _in_range(d.age_years, d.age_years_min, d.age_years_max)
+                 & _in_range(d.los_days, d.los_min, d.los_max))
+    first = d.group_by("stay_id").aggregate(priority=d.priority.min())
+    return first.join(d, ["stay_id", "priority"]).select(
+        "stay_id", "mdc", "adrg", "dx", "proc", "proc_formula", "dx_hit", "pp_hit", "tab_hit", "ppx",
+        "has_mcc", "has_cc", "cc_notes", "drg", "drg_name", "split")
+
+
+def _explain(r: ir.Table) -> ir.StringValue:
+    dx_part = ibis.cases(
+        (r.dx == "principal", "主要诊断 principal diagnosis " + r.dx_hit + " ∈ " + r.adrg + "; "),
+        (r.dx == "any", "诊断 diagnosis " + r.dx_hit + " ∈ " + r.adrg + "; "),
+        else_="",
+    )
+    proc_part = ibis.cases(
+        (r.proc == "principal", "主要手术 principal procedure " + r.pp_hit + " ∈ " + r.adrg + "; "),
+        (r.proc == "tables", "手术表 procedure tables " + r.proc_formula + " by " + r.tab_hit + "; "),
+        (r.proc == "principal_valid", "主要手术为有效手术 valid OR principal procedure " + r.ppx + "; "),
+        (r.proc == "no_valid", "无有效手术 no valid OR procedure; "),
+        else_="",
+    )
+    cc_part = ibis.ifelse(r.cc_notes.isnull(), "无CC/MCC no CC/MCC", "CC/MCC: " + r.cc_notes)
+    return ("MDC " + r.mdc + "; ADRG " + r.adrg + ": " + dx_part + proc_part + cc_part
+            + "; DRG " + r.drg + " (" + r.split + ")")
+
+
+def _assemble(t: dict[str, ir.Table], scheme: Scheme, s: ir.Table, pdx: ir.Table,
+              entries: ir.Table, best: ir.Table, flags: ir.Table) -> ir.Table:
+    chosen = _drg_choice(t, s, best, flags)
+    entered = entries.group_by("stay_id").aggregate(mdcs=entries.mdc.group_concat(","))
+    r = left(left(left(s, chosen, "stay_id"), pdx, "stay_id"), entered, "stay_id")
+    status = ibis.cases((r.error.notnull(), "error"), (r.drg.notnull(), "grouped"), else_="ungroupable")
+    reason = ibis.cases(
+        (r.error.notnull(), r.error),
+        (r.drg.notnull(), ibis.null("string")),
+        (r.pdx.isnull(), "无主要诊断 no principal diagnosis"),
+        (~r.pdx_known & r.mdcs.isnull(),
+         "主要诊断不在" + scheme.name + "编码库 principal diagnosis " + r.pdx + " is not a code of the scheme"),
+        (r.mdcs.isnull(), "主要诊断不在任何MDC主诊表 principal diagnosis " + r.pdx + " enters no MDC"),
+        else_="进入 entered " + r.mdcs + ", 无ADRG符合 but no ADRG rule matched",
+    )
+    cc_level = ibis.cases((r.drg.isnull(), ibis.null("string")), (r.has_mcc, "MCC"), (r.has_cc, "CC"),
+                          else_="none")
+    return r.select(
+        stay_id=r.stay_id,
+        scheme=ibis.literal(scheme.name),
+        status=status,
+        reason=reason,
+        mdc=r.mdc,
+        adrg=r.adrg,
+        drg=r.drg,
+        drg_name=r.drg_name,
+        cc_level=cc_level,
+        explanation=ibis.ifelse(r.drg.notnull(), _explain(r), reason),
+    )
