@@ -189,3 +189,23 @@ def _record_version(wh: Warehouse, population: Population, version: str,
         mean_cost_all=figures["mean_cost_all"],
         grade_counts={int(g["risk_grade"]): int(g["n"]) for g in grades},
     )
+
+
+def reference_versions(wh: Warehouse, scheme: str | None = None) -> pa.Table:
+    """Return the stored versions of ``drg_reference`` (provenance rows), newest first."""
+    if not wh.has_table("drg_reference_versions"):
+        return pa.table({"scheme": pa.array([], pa.string()), "version": pa.array([], pa.string())})
+    table = wh.table("drg_reference_versions")
+    if scheme:
+        table = table.filter(table.scheme == scheme)
+    return wh.to_arrow(table.drop("policy").order_by([ibis.desc("built_at"), "scheme", "version"]))
+
+
+def reference_rows(wh: Warehouse, scheme: str, version: str, drg: str | None = None) -> pa.Table:
+    """Return the rows of one (scheme, version) of ``drg_reference``, by DRG (optionally one DRG)."""
+    wh.require("drg_reference")
+    table = wh.table("drg_reference")
+    rows = table.filter((table.scheme == scheme) & (table.version == version))
+    if drg:
+        rows = rows.filter(rows.drg == drg)
+    return wh.to_arrow(rows.order_by("drg"))
