@@ -32,7 +32,7 @@ def wh():
 def put(wh, stays, scheme=SCHEME):
     """stays: list of (drg, cost, los, died, extra) tuples; stay ids s0, s1, ..."""
     rows, groups = [], []
-    for i, (drg, cost, los, died, *extra) in enumerate(stays):
+    for drg, cost, los, died, *extra in stays:
         sid = f"s{len(rows) + wh.count('stays')}"
         rows.append({"stay_id": sid, "cost_total": cost, "los_days": los,
                      "discharge_disposition": "5" if died else "1", **(extra[0] if extra else {})})
