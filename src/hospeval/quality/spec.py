@@ -314,3 +314,87 @@ def _load(path: str) -> Catalogue:
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
     """Load the rule catalogue (default ``rules/front_page.yaml``)."""
     return _load(str(path or default_catalogue_path()))
+
+
+# -- scoring ----------------------------------------------------------------------------------------------
+INDICATOR_KINDS = ("clean_share", "grouped_share", "score_mean", "score_share_at_least")
+POPULATIONS = ("all_stays", "stays_with_procedures")
+
+
+@dataclass(frozen=True)
+class RuleSelector:
+    """Findings an indicator counts: all conditions given must hold (empty = any)."""
+
+    ids: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    field_prefix: str | None = None
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """One front-page quality indicator of ``quality_scores``."""
+
+    id: str
+    label_zh: str
+    label_en: str
+    kind: str
+    population: str = "all_stays"
+    rules: tuple[RuleSelector, ...] = ()
+    threshold: float | None = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class ScoringSpec:
+    """Indicators and the per-stay deduction table of the 100-point score."""
+
+    version: str
+    start: float
+    floor: float
+    deductions: tuple[tuple[str, str, float], ...]
+    indicators: tuple[IndicatorSpec, ...]
+    text: str = field(default="", compare=False, repr=False)
+
+    def deduction(self, rule: Rule) -> float:
+        """Points a stay loses for breaking ``rule`` (the rule's own value first)."""
+        if rule.deduction is not None:
+            return rule.deduction
+        for severity, category, points in self.deductions:
+            if severity == rule.severity and category == rule.category:
+                return points
+        return 0.0
+
+
+def parse_scoring(text: str, *, path: str = "<string>") -> ScoringSpec:
+    """Parse ``rules/scoring.yaml`` text."""
+    doc = yaml.safe_load(text)
+    score = doc.get("stay_score", {})
+    deductions = tuple((str(sev), str(cat), float(points))
+                       for sev, cats in (score.get("deductions") or {}).items() for cat, points in cats.items())
+    indicators = []
+    for raw in doc.get("indicators", []):
+        if raw.get("kind") not in INDICATOR_KINDS:
+            raise SchemaError(f"indicator {raw.get('id')}: kind must be one of {INDICATOR_KINDS}", file=path)
+        if raw.get("population", "all_stays") not in POPULATIONS:
+            raise SchemaError(f"indicator {raw.get('id')}: population must be one of {POPULATIONS}", file=path)
+        selectors = tuple(RuleSelector(ids=_tuple(s.get("ids")), categories=_tuple(s.get("categories")),
+                                       severities=_tuple(s.get("severities")), field_prefix=s.get("field_prefix"))
+                          for s in raw.get("rules") or [])
+        indicators.append(IndicatorSpec(
+            id=str(raw["id"]), label_zh=raw["label_zh"], label_en=raw["label_en"], kind=raw["kind"],
+            population=raw.get("population", "all_stays"), rules=selectors,
+            threshold=float(raw["threshold"]) if raw.get("threshold") is not None else None,
+            doc=str(raw.get("doc", "")).strip()))
+    return ScoringSpec(version=str(doc.get("version", "0")), start=float(score.get("start", 100)),
+                       floor=float(score.get("floor", 0)), deductions=deductions,
+                       indicators=tuple(indicators), text=text)
+
+
+def load_scoring(path: str | Path | None = None) -> ScoringSpec:
+    """Load ``rules/scoring.yaml`` (or ``path``)."""
+    p = Path(path or data_dir("rules") / "scoring.yaml")
+    try:
+        return parse_scoring(p.read_text(encoding="utf-8"), path=str(p))
+    except FileNotFoundError as exc:
+        raise SchemaError("scoring file not found", file=str(p)) from exc
