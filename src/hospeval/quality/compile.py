@@ -99,8 +99,8 @@ class TablePlan:
 
     def probe(self, cr: CompiledRule) -> ir.Table:
         """Build a one-rule aggregate used to find which rule breaks when the combined scan fails."""
-        applies = cr.expr.applies if cr.expr.applies is not None else ibis.literal(True)
-        return self.base.aggregate(v=cr.violation.cast("int64").sum(), a=applies.cast("int64").sum())
+        applies = self.base.count() if cr.expr.applies is None else cr.expr.applies.cast("int64").sum()
+        return self.base.aggregate(v=cr.violation.cast("int64").sum(), a=applies)
 
 
 def _compile_rule(rule: Rule, env: Env) -> Compiled:
