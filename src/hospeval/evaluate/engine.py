@@ -1,0 +1,192 @@
+"""Evaluate hospitals: indicator matrix -> shrinkage -> normalisation -> scores, ranks, grades, year-on-year.
+
+Reads ``indicator_values`` (hospital level, one year) and ``hospitals``; writes ``evaluation_scores``
+(contract columns plus ``period``, ``score_previous``, ``score_change``) and ``evaluation_points``
+(per hospital x indicator: value used, normalised value, points earned and the maximum).
+
+Examples
+--------
+>>> from hospeval.evaluate.engine import peer_group_expr
+>>> import ibis
+>>> h = ibis.table({"level": "string", "category": "string"}, name="hospitals")
+>>> peer_group_expr(h, ("level", "category")).op().dtype.is_string()
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from hospeval.errors import WarehouseError
+from hospeval.evaluate import methods
+from hospeval.evaluate.spec import METHODS, EvaluationConfig, load_config
+from hospeval.indicators.spec import IndicatorSet, load_set
+from hospeval.warehouse import Warehouse
+
+SCORES_TABLE = "evaluation_scores"
+POINTS_TABLE = "evaluation_points"
+SCORE_COLUMNS = ("run_id", "indicator_set", "method", "hospital_id", "peer_group", "score", "rank", "grade",
+                 "percentile", "period", "score_previous", "score_change")
+POINT_COLUMNS = ("run_id", "indicator_set", "method", "hospital_id", "peer_group", "period", "indicator_id",
+                 "raw_value", "value", "reliability", "normalised", "position", "weight_share", "points",
+                 "max_points")
+
+
+def peer_group_expr(hospitals: ir.Table, keys: Sequence[str]) -> ir.StringValue:
+    """Peer group label, e.g. ``3-general`` for level x category."""
+    parts = [hospitals[k].cast("string").fill_null("?") for k in keys]
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + "-" + p
+    return out
+
+
+def indicator_table(indicator_set: IndicatorSet) -> ir.Table:
+    """The scored indicators of a set as a table (weights normalised to shares summing to 1)."""
+    inds = [i for i in indicator_set.indicators if i.computable and i.weight > 0]
+    total = sum(i.weight for i in inds) or 1.0
+    numeric = [i.target if i.target and i.target.op in (">=", "<=", ">", "<") else None for i in inds]
+    return ibis.memtable(pa.table({
+        "indicator_id": [i.id for i in inds],
+        "direction": [i.direction for i in inds],
+        "weight_share": [i.weight / total for i in inds],
+        "scale": [1.0 if i.transform else i.scale for i in inds],
+        "shrink": [i.shrink for i in inds],
+        "target_op": pa.array([t.op if t else None for t in numeric], pa.string()),
+        "target_value": pa.array([float(t.value) if t else None for t in numeric], pa.float64()),
+    }))
+
+
+def indicator_matrix(wh: Warehouse, indicator_set: IndicatorSet, period: str,
+                     config: EvaluationConfig | None = None, values: ir.Table | None = None) -> ir.Table:
+    """Hospitals x indicators of one set and year, with values (NULL where missing) and peer groups.
+
+    Hospitals are those with at least one value of the set in ``period``. ``values`` defaults to
+    ``indicator_values``; tests and the benchmark may pass any table with the same columns.
+    """
+    config = config or load_config()
+    if values is None:
+        wh.require("indicator_values")
+        values = wh.table("indicator_values")
+    wh.require("hospitals")
+    v = values.filter((values.indicator_set == indicator_set.id) & (values.level == "hospital")
+                      & (values.period == period))
+    v = v.select(v_hosp=v.hospital_id, v_ind=v.indicator_id, numerator=v.numerator.cast("float64"),
+                 denominator=v.denominator.cast("float64"), value=v.value.cast("float64"))
+    h = wh.table("hospitals")
+    h = h.select("hospital_id", peer_group=peer_group_expr(h, config.peer_group))
+    present = v.select(p_hosp=v.v_hosp).distinct()
+    h = h.join(present, h.hospital_id == present.p_hosp).drop("p_hosp")
+    grid = h.cross_join(indicator_table(indicator_set))
+    m = grid.left_join(v, [grid.hospital_id == v.v_hosp, grid.indicator_id == v.v_ind]).drop("v_hosp", "v_ind")
+    return m
+
+
+@dataclass
+class EvaluationRun:
+    """What one evaluation wrote."""
+
+    run_id: str
+    indicator_set: str
+    period: str
+    methods: list[str]
+    hospitals: int = 0
+
+
+def evaluate_set(wh: Warehouse, indicator_set: IndicatorSet, period: str, methods_: Sequence[str],
+                 config: EvaluationConfig, values: ir.Table | None = None) -> tuple[ir.Table, ir.Table]:
+    """Scores (with rank, percentile, grade) and per-indicator points of one set and year, all methods."""
+    m = methods.normalise(methods.shrink_rates(indicator_matrix(wh, indicator_set, period, config, values)))
+    bands = [(b.grade, b.min_percentile) for b in config.grades]
+    score_parts, point_parts = [], []
+    for method in methods_:
+        pts = methods.method_points(m, method, config.national_total_points)
+        point_parts.append(pts.select(
+            method=ibis.literal(method), hospital_id=pts.hospital_id, peer_group=pts.peer_group,
+            indicator_id=pts.indicator_id, raw_value=pts.raw_value, value=pts.value,
+            reliability=pts.reliability, normalised=pts.normalised, position=pts.position,
+            weight_share=pts.weight_share, points=pts.points.cast("float64"),
+            max_points=pts.max_points.cast("float64")))
+        s = methods.scores(m, method, config.national_total_points)
+        s = methods.rank_and_grade(s, bands)
+        score_parts.append(s.mutate(method=ibis.literal(method)))
+    return ibis.union(*score_parts), ibis.union(*point_parts)
+
+
+def _has_values(wh: Warehouse, set_id: str, period: str) -> bool:
+    return bool(wh.con.execute("SELECT count(*) FROM indicator_values WHERE indicator_set = ? AND period = ? "
+                               "AND level = 'hospital'", [set_id, period]).fetchone()[0])
+
+
+def evaluate_hospitals(wh: Warehouse, set_id: str, period: str, methods_: Sequence[str] = METHODS,
+                       config: EvaluationConfig | None = None) -> EvaluationRun:
+    """Score, rank and grade every hospital on one indicator set for one year; write the results.
+
+    The previous year is scored the same way (when it has indicator values) to give ``score_change``.
+    """
+    config = config or load_config()
+    for method in methods_:
+        if method not in METHODS:
+            raise WarehouseError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+    indicator_set = load_set(set_id)
+    wh.require("indicator_values", "hospitals")
+    if not _has_values(wh, set_id, period):
+        raise WarehouseError(f"no hospital-level indicator values of set {set_id!r} for period {period!r}; "
+                             f"run `hospeval indicators run --set {set_id}` first")
+    run = EvaluationRun(run_id=hashlib.sha1(f"{set_id}|{indicator_set.version}|{period}|{','.join(methods_)}"
+                                            .encode()).hexdigest()[:16],
+                        indicator_set=set_id, period=period, methods=list(methods_))
+    s, pts = evaluate_set(wh, indicator_set, period, methods_, config)
+    prev_period = _previous(period)
+    if _has_values(wh, set_id, prev_period):
+        ps, _ = evaluate_set(wh, indicator_set, prev_period, methods_, config)
+        ps = ps.select(p_hosp=ps.hospital_id, p_method=ps.method, score_previous=ps.score)
+        s = s.left_join(ps, [s.hospital_id == ps.p_hosp, s.method == ps.p_method]).drop("p_hosp", "p_method")
+    else:
+        s = s.mutate(score_previous=ibis.null("float64"))
+    s = s.mutate(score_change=s.score - s.score_previous)
+    _write(wh, run, s, pts)
+    run.hospitals = wh.con.execute(f"SELECT count(DISTINCT hospital_id) FROM {SCORES_TABLE} WHERE run_id = ?",
+                                   [run.run_id]).fetchone()[0]
+    return run
+
+
+def _previous(period: str) -> str:
+    return f"{int(period[:4]) - 1}{period[4:]}"
+
+
+def _write(wh: Warehouse, run: EvaluationRun, s: ir.Table, pts: ir.Table) -> None:
+    con = wh.con
+    con.execute(f'CREATE TABLE IF NOT EXISTS "{SCORES_TABLE}" (run_id VARCHAR, indicator_set VARCHAR, '
+                "method VARCHAR, hospital_id VARCHAR, peer_group VARCHAR, score DOUBLE, rank BIGINT, "
+                "grade VARCHAR, percentile DOUBLE, period VARCHAR, score_previous DOUBLE, score_change DOUBLE)")
+    con.execute(f'CREATE TABLE IF NOT EXISTS "{POINTS_TABLE}" (run_id VARCHAR, indicator_set VARCHAR, '
+                "method VARCHAR, hospital_id VARCHAR, peer_group VARCHAR, period VARCHAR, indicator_id VARCHAR, "
+                "raw_value DOUBLE, value DOUBLE, reliability DOUBLE, normalised DOUBLE, position DOUBLE, "
+                "weight_share DOUBLE, points DOUBLE, max_points DOUBLE)")
+    backend = wh.ibis()  # executes through Ibis so that in-memory tables are registered
+    scores = backend.to_pyarrow(s.select("method", "hospital_id", "peer_group", "score", "rank", "grade",
+                                         "percentile", "score_previous", "score_change"))
+    points = backend.to_pyarrow(pts)
+    with wh.transaction():
+        for table in (SCORES_TABLE, POINTS_TABLE):
+            con.execute(f'DELETE FROM "{table}" WHERE indicator_set = ? AND period = ?',
+                        [run.indicator_set, run.period])
+        con.register("_hospeval_scores", scores)
+        con.register("_hospeval_points", points)
+        try:
+            con.execute(f'INSERT INTO "{SCORES_TABLE}" SELECT ?, ?, method, hospital_id, peer_group, score, '
+                        "rank, grade, percentile, ?, score_previous, score_change FROM _hospeval_scores",
+                        [run.run_id, run.indicator_set, run.period])
+            con.execute(f'INSERT INTO "{POINTS_TABLE}" SELECT ?, ?, method, hospital_id, peer_group, ?, '
+                        "indicator_id, raw_value, value, reliability, normalised, position, weight_share, "
+                        "points, max_points FROM _hospeval_points", [run.run_id, run.indicator_set, run.period])
+        finally:
+            con.unregister("_hospeval_scores")
+            con.unregister("_hospeval_points")
