@@ -68,6 +68,11 @@ def _arrow(name: str, rows: list[dict]) -> pa.Table:
     return pa.table(cols, schema=schema)
 
 
+def _strings(rows: list[dict]) -> pa.Table:
+    """Arrow table of string columns (all-NULL columns stay strings, as in the contract)."""
+    return pa.table({k: pa.array([r[k] for r in rows], pa.string()) for k in rows[0]})
+
+
 def make_warehouse(stays, groups=(), dip_groups=(), drg_ref=(), dip_ref=(), hospitals=HOSPITALS,
                    facts=()) -> Warehouse:
     wh = Warehouse(":memory:")
@@ -77,11 +82,11 @@ def make_warehouse(stays, groups=(), dip_groups=(), drg_ref=(), dip_ref=(), hosp
     if facts:
         wh.replace("hospital_facts", _arrow("hospital_facts", list(facts)))
     if groups:
-        wh.replace("stay_groups", pa.Table.from_pylist([
+        wh.replace("stay_groups", _strings([
             {"stay_id": s, "scheme": "test-drg", "status": st, "reason": None, "mdc": None, "adrg": None,
              "drg": d, "drg_name": None, "cc_level": "none", "explanation": ""} for s, st, d in groups]))
     if dip_groups:
-        wh.replace("stay_dip_groups", pa.Table.from_pylist([
+        wh.replace("stay_dip_groups", _strings([
             {"stay_id": s, "scheme": "test-dip", "status": st, "reason": None, "dip_group": g,
              "dip_kind": "core", "dip_name": None} for s, st, g in dip_groups]))
     if drg_ref:

@@ -33,7 +33,8 @@ def _groups(wh: Warehouse, table: str, scheme: str | None, code: str) -> ir.Tabl
     if scheme is None or not wh.has_table(table):
         return None
     t = wh.table(table)
-    return t.filter(t.scheme == scheme).select("stay_id", status=t.status, **{code: t[code]})
+    return t.filter(t.scheme == scheme).select("stay_id", status=t.status.cast("string"),
+                                               **{code: t[code].cast("string")})
 
 
 def build_cases(wh: Warehouse, rules: PaymentRules, period: str | None = None) -> ir.Table:
