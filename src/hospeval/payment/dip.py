@@ -1,0 +1,152 @@
+"""DIP (按病种分值付费) settlement compiled to Ibis, budget-neutral.
+
+Case points (病例分值) by the ratio r = cost / group average cost (``dip_reference.mean_cost``):
+
+- ``low_outlier``  r <= low_max_ratio: cost-based points r x group points;
+- ``high_outlier`` high_min_ratio <= r <= extreme_min_ratio: ((r - high_min) x factor + 1) x group points;
+- ``extreme_outlier`` r > extreme_min_ratio: flagged for review (特病单议), points by the ``extreme`` band;
+- ``ungroupable``: cost / (yuan per point of the reference) x ungroupable_ratio;
+- ``normal``: the group points.
+
+Points are multiplied by the hospital coefficient (by hospital id, else by level). The point value is
+budget / total points, and payments are apportioned in whole cents by largest remainder, so the DIP cases
+are paid the budget exactly. Bed-day cases are paid per day outside the budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from hospeval.payment.cases import bed_day, mapped
+from hospeval.payment.spec import DipBand, DipRules, PaymentRules
+from hospeval.payment.store import scalars, write_table
+from hospeval.warehouse import Warehouse
+
+POINTS_TABLE = "payment_dip_points"
+
+
+@dataclass(frozen=True)
+class DipPointValue:
+    """The year's budget, total points and point value (点值) of one DIP run."""
+
+    budget: float
+    total_points: float
+    point_value: float
+    dip_cost: float
+
+
+def _reference(wh: Warehouse, scheme: str) -> ir.Table:
+    wh.require("dip_reference")
+    r = wh.table("dip_reference")
+    r = r.filter(r.scheme == scheme)
+    latest = r.version.max().as_scalar()
+    return r.filter(r.version == latest).select(
+        "dip_group", n_ref=r.n_stays.cast("float64"), mean_cost=r.mean_cost.cast("float64"),
+        group_points=r.points.cast("float64"))
+
+
+def yuan_per_point(ref: ir.Table) -> float:
+    """Yuan per point implied by the reference population (for cost-based points of ungroupable cases)."""
+    row = scalars(ref.aggregate(c=(ref.mean_cost * ref.n_ref).sum(), p=(ref.group_points * ref.n_ref).sum()))
+    cost, points = row.get("c") or 0.0, row.get("p") or 0.0
+    return cost / points if points else 0.0
+
+
+def _band_points(band: DipBand, ratio: ir.FloatingValue, group: ir.FloatingValue,
+                 high_formula: ir.FloatingValue) -> ir.FloatingValue:
+    base = {"group": group, "cost_based": ratio * group, "high_formula": high_formula}[band.points]
+    return base * band.ratio
+
+
+def case_points(cases: ir.Table, ref: ir.Table, rules: PaymentRules, per_point: float) -> ir.Table:
+    """Per-case DIP points (before the point value) with the case type and the bed-day payment."""
+    dip = rules.dip
+    assert dip is not None
+    t = cases.left_join(ref, cases.dip_group == ref.dip_group).select(
+        *cases.columns, ref.mean_cost, ref.group_points)
+    grouped = ((t.dip_status == "grouped").fill_null(False) & t.group_points.notnull()
+               & (t.mean_cost > 0).fill_null(False))
+    ratio = t.cost / t.mean_cost.nullif(0.0)
+    high = ((ratio - dip.high_min_ratio) * dip.high_extra_factor + 1.0) * t.group_points
+    cat, bed_pay = bed_day(t, rules.bed_day)
+    case_type = ibis.cases(
+        (cat.notnull(), "bed_day"),
+        (~grouped, "ungroupable"),
+        (ratio <= dip.low_max_ratio, "low_outlier"),
+        (ratio > dip.extreme_min_ratio, "extreme_outlier"),
+        (ratio >= dip.high_min_ratio, "high_outlier"),
+        else_="normal",
+    )
+    ungroupable = (t.cost / per_point * dip.ungroupable_ratio) if per_point else ibis.literal(0.0)
+    raw = case_type.cases(
+        ("bed_day", 0.0),
+        ("ungroupable", ungroupable),
+        ("low_outlier", ratio * t.group_points),
+        ("extreme_outlier", _band_points(dip.extreme, ratio, t.group_points, high)),
+        ("high_outlier", high),
+        else_=t.group_points,
+    )
+    coef = _coefficient(t, dip)
+    return t.select(
+        "stay_id", "hospital_id", "dip_group", "cost",
+        case_type=case_type,
+        points=ibis.greatest(raw.fill_null(0.0), 0.0) * coef,
+        bed_pay=bed_pay.fill_null(0.0),
+        review=(case_type == "extreme_outlier") & ibis.literal(dip.extreme.review),
+    )
+
+
+def _coefficient(t: ir.Table, dip: DipRules) -> ir.FloatingValue:
+    by_level = mapped(t.level, dip.level_coefficient, 1.0)
+    if not dip.hospital_coefficient:
+        return by_level
+    return t.hospital_id.cases(*((h, ibis.literal(c, "float64")) for h, c in dip.hospital_coefficient.items()),
+                               else_=by_level)
+
+
+def settle_dip(wh: Warehouse, cases: ir.Table, rules: PaymentRules, run_id: str) -> tuple[ir.Table, DipPointValue]:
+    """Per-case DIP settlement rows and the run's point value; the DIP cases add up to the budget."""
+    dip = rules.dip
+    assert dip is not None
+    ref = _reference(wh, dip.scheme)
+    write_table(wh, POINTS_TABLE, case_points(cases, ref, rules, yuan_per_point(ref)))
+    p = wh.table(POINTS_TABLE)
+    in_budget = p.case_type != "bed_day"
+    tot = scalars(p.aggregate(points=in_budget.ifelse(p.points, 0.0).sum(),
+                              cost=in_budget.ifelse(p.cost, 0.0).sum()))
+    total_points, dip_cost = float(tot.get("points") or 0.0), float(tot.get("cost") or 0.0)
+    budget = dip.budget_amount if dip.budget_amount is not None else dip_cost * (dip.budget_share_of_cost or 0.0)
+    budget = round(budget, 2)
+    pv = budget / total_points if total_points else 0.0
+    rows = _apportion(p, in_budget, pv, round(budget * 100) if total_points else 0)
+    payment = in_budget.ifelse(rows.cents.cast("float64") / 100.0, p.bed_pay.round(2))
+    out = rows.select(
+        run_id=ibis.literal(run_id),
+        method=ibis.ifelse(rows.case_type == "bed_day", "bed_day", "dip"),
+        scheme=ibis.literal(dip.scheme),
+        stay_id=rows.stay_id, hospital_id=rows.hospital_id,
+        drg=ibis.null("string"), dip_group=rows.dip_group,
+        case_type=rows.case_type, units=rows.points, cost=rows.cost,
+        payment=payment, surplus=(payment - rows.cost).round(2), review=rows.review,
+    )
+    return out, DipPointValue(budget=budget, total_points=total_points, point_value=pv, dip_cost=dip_cost)
+
+
+def _apportion(p: ir.Table, in_budget: ir.BooleanValue, pv: float, budget_cents: int) -> ir.Table:
+    """Whole cents per case adding up to the budget exactly (largest remainder).
+
+    Each case gets round(points x value) cents; the difference to the budget (a few cents) is given to
+    (or taken from) the cases with the largest (smallest) rounding residue, ties by stay_id.
+    """
+    exact = ibis.ifelse(in_budget, p.points * (pv * 100.0), 0.0)
+    t = p.mutate(in_budget=in_budget, rounded=exact.round().cast("int64"), resid=exact - exact.round())
+    whole = ibis.window()
+    diff = budget_cents - t.rounded.sum().over(whole)
+    n_in = t.in_budget.cast("int64").sum().over(whole)
+    rank = ibis.row_number().over(ibis.window(order_by=[ibis.desc(t.in_budget), ibis.desc(t.resid), t.stay_id]))
+    up = (diff > 0) & (rank < diff)
+    down = (diff < 0) & (rank >= n_in + diff) & (rank < n_in)
+    return t.mutate(cents=t.rounded + ibis.ifelse(up, 1, 0) - ibis.ifelse(down, 1, 0))
