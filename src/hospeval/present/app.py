@@ -136,3 +136,22 @@ def _handlers(app: FastAPI) -> None:
         log.exception("unhandled error on %s", request.url.path)
         return JSONResponse({"detail": "internal error; the administrator can find it in the server log"},
                             status_code=500)
+
+
+def route_table(app: FastAPI) -> list[tuple[str, str]]:
+    """Return every (method, path) the app answers, including routes of included routers and mounts."""
+    out: list[tuple[str, str]] = []
+
+    def walk(routes: list) -> None:
+        for route in routes:
+            contexts = getattr(route, "effective_route_contexts", None)
+            if callable(contexts):  # FastAPI >= 0.16x keeps included routers as one route each
+                for ctx in contexts():
+                    out.extend((m, ctx.path) for m in sorted(ctx.methods or ()))
+            elif hasattr(route, "methods") and hasattr(route, "path"):
+                out.extend((m, route.path) for m in sorted(route.methods or ()))
+            elif hasattr(route, "routes") and hasattr(route, "path"):
+                out.append(("GET", route.path + "/"))
+
+    walk(app.routes)
+    return [(m, p) for m, p in out if m != "HEAD"]

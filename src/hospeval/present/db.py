@@ -73,7 +73,7 @@ class Reader:
         sql = ibis.to_sql(expr, dialect="duckdb")
         cur = self.cursor()
         try:
-            return cur.execute(sql).fetch_arrow_table()
+            return cur.execute(sql).to_arrow_table()
         finally:
             cur.close()
 
