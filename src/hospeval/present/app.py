@@ -56,7 +56,7 @@ def create_app(warehouse: Warehouse, auth: AuthStore, *, output: Path | None = N
     app.state.warehouse = warehouse
     app.state.reader = Reader(warehouse)
     app.state.auth = auth
-    app.state.jobs = JobManager()
+    app.state.jobs = JobManager(on_finish=app.state.reader.invalidate)
     app.state.output = output or Path("out")
     app.state.max_upload_bytes = max_upload_bytes
     app.state.templates = environment()

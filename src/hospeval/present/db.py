@@ -17,6 +17,8 @@ Examples
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import ibis
@@ -29,10 +31,40 @@ from hospeval.warehouse import Warehouse
 class Reader:
     """Read-only query helper over an open warehouse, usable from many threads at once."""
 
-    def __init__(self, warehouse: Warehouse) -> None:
+    def __init__(self, warehouse: Warehouse, cache_size: int = 2048) -> None:
         self.warehouse = warehouse
         self._lock = threading.Lock()
-        self._schemas: dict[str, tuple[int, ibis.Schema]] = {}
+        self._tables: frozenset[str] | None = None
+        self._schemas: dict[str, ibis.Schema] = {}
+        self._memo: OrderedDict[Hashable, Any] = OrderedDict()
+        self._cache_size = cache_size
+        self.generation = 0
+
+    # -- caches ----------------------------------------------------------------------------------
+    # The server process is the only writer of the warehouse while it runs (DuckDB locks the file), and it
+    # writes only through jobs, which call invalidate() when they end; so caches keyed by generation are exact.
+    def invalidate(self) -> None:
+        """Forget cached table lists, schemas and results (call after anything writes the warehouse)."""
+        with self._lock:
+            self.generation += 1
+            self._tables = None
+            self._schemas.clear()
+            self._memo.clear()
+
+    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """Return the cached result of ``key`` or compute and keep it (LRU, dropped on invalidate)."""
+        with self._lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+            generation = self.generation
+        value = compute()
+        with self._lock:
+            if generation == self.generation:
+                self._memo[key] = value
+                while len(self._memo) > self._cache_size:
+                    self._memo.popitem(last=False)
+        return value
 
     def cursor(self):  # noqa: ANN201 - duckdb type stays inside this module
         """Return a fresh DuckDB cursor on the warehouse (one per thread / request)."""
@@ -40,12 +72,16 @@ class Reader:
 
     def tables(self) -> set[str]:
         """Names of the tables (and views) the warehouse has now."""
+        cached = self._tables
+        if cached is not None:
+            return set(cached)
         cur = self.cursor()
         try:
             rows = cur.execute("SELECT table_name FROM information_schema.tables").fetchall()
         finally:
             cur.close()
-        return {r[0] for r in rows}
+        self._tables = frozenset(r[0] for r in rows)
+        return set(self._tables)
 
     def has(self, *names: str) -> bool:
         """Return true when every table in ``names`` exists."""
@@ -53,7 +89,10 @@ class Reader:
         return all(n in present for n in names)
 
     def schema(self, name: str) -> ibis.Schema:
-        """Ibis schema of a warehouse table (read fresh: stages may replace tables while we serve)."""
+        """Ibis schema of a warehouse table (cached until :meth:`invalidate`)."""
+        cached = self._schemas.get(name)
+        if cached is not None:
+            return cached
         cur = self.cursor()
         try:
             rows = cur.execute(
@@ -62,7 +101,9 @@ class Reader:
             ).fetchall()
         finally:
             cur.close()
-        return ibis.schema({col: DuckDBType.from_string(typ) for col, typ in rows})
+        schema = ibis.schema({col: DuckDBType.from_string(typ) for col, typ in rows})
+        self._schemas[name] = schema
+        return schema
 
     def table(self, name: str) -> ibis.Table:
         """Unbound Ibis table for ``name`` (compile with :meth:`arrow` / :meth:`records`)."""

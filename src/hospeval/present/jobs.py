@@ -40,7 +40,8 @@ class Job:
 class JobManager:
     """Queue of jobs run on one worker thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_finish: Callable[[], None] | None = None) -> None:
+        self._on_finish = on_finish
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hospeval-job")
@@ -68,6 +69,8 @@ class JobManager:
             job.finished_at = datetime.now(UTC).isoformat()
             if cleanup:
                 cleanup()
+            if self._on_finish:
+                self._on_finish()
 
     def get(self, job_id: str) -> Job | None:
         """Return a job by id."""

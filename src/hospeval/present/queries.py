@@ -14,7 +14,9 @@ DRG performance figures (国家三级公立医院绩效考核 / DRG 评价 conve
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import ibis
 
@@ -26,6 +28,29 @@ DEFAULT_SCHEME = "chs-drg-1.1"
 SUMMARY = "present_stay_summary"
 FLOWS = "present_referral_flows"
 DIMENSIONS = ("hospital_id", "dept", "doctor", "period", "drg")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def cached(fn: F) -> F:
+    """Keep a query's result until the warehouse changes, keyed by the scope's hospitals and the arguments.
+
+    Users with the same scope share results; building and compiling the Ibis expression is skipped too.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(reader: Reader, scope: Scope, *args: Any, **kwargs: Any) -> Any:
+        key = (fn.__name__, scope.hospitals, _freeze(list(args)), _freeze(kwargs))
+        return reader.memo(key, lambda: fn(reader, scope, *args, **kwargs))
+
+    return wrapper  # type: ignore[return-value]
 
 
 def stay_summary_expr(reader: Reader, scheme: str) -> ibis.Table:
@@ -77,7 +102,8 @@ def schemes(reader: Reader) -> list[str]:
     if not reader.has("stay_groups"):
         return [DEFAULT_SCHEME]
     t = reader.table("stay_groups")
-    found = [r["scheme"] for r in reader.records(t.select("scheme").distinct().order_by("scheme"))]
+    found = reader.memo(("schemes",), lambda: [r["scheme"] for r in reader.records(
+        t.select("scheme").distinct().order_by("scheme"))])
     return sorted(found, key=lambda s: (s != DEFAULT_SCHEME, s)) or [DEFAULT_SCHEME]
 
 
@@ -94,6 +120,7 @@ def reference(reader: Reader, scheme: str) -> ibis.Table | None:
                       risk_grade=ref.risk_grade.cast("int64"), drg_name_ref=ibis.literal(None, "string"))
 
 
+@cached
 def performance(reader: Reader, scope: Scope, by: list[str], *, scheme: str = DEFAULT_SCHEME,
                 where: dict[str, str] | None = None, order: str | None = None,
                 limit: int | None = None) -> list[dict[str, Any]]:
@@ -130,6 +157,7 @@ def performance(reader: Reader, scope: Scope, by: list[str], *, scheme: str = DE
     return reader.records(out)
 
 
+@cached
 def drg_mix(reader: Reader, scope: Scope, hospital_id: str, scheme: str, limit: int = 30) -> list[dict]:
     """Return the hospital's DRGs by stays, with the reference weight and mean cost beside its own."""
     rows = performance(reader, scope, ["drg"], scheme=scheme, where={"hospital_id": hospital_id},
@@ -144,6 +172,7 @@ def drg_mix(reader: Reader, scope: Scope, hospital_id: str, scheme: str, limit: 
     return [r for r in rows if r["drg"] is not None][:limit]
 
 
+@cached
 def hospitals(reader: Reader, scope: Scope) -> list[dict[str, Any]]:
     """Hospitals in scope."""
     if not reader.has("hospitals"):
@@ -152,6 +181,7 @@ def hospitals(reader: Reader, scope: Scope) -> list[dict[str, Any]]:
     return reader.records(t.order_by(["level", "hospital_id"]))
 
 
+@cached
 def hospital(reader: Reader, scope: Scope, hospital_id: str) -> dict[str, Any] | None:
     """One hospital's row (scope checked by the caller)."""
     if not reader.has("hospitals"):
@@ -161,6 +191,7 @@ def hospital(reader: Reader, scope: Scope, hospital_id: str) -> dict[str, Any] |
     return rows[0] if rows else None
 
 
+@cached
 def hospitals_by_grade(reader: Reader, scope: Scope) -> list[dict[str, Any]]:
     """Count of hospitals by level and category."""
     t = scope.filter(reader.table("hospitals"))
@@ -169,6 +200,7 @@ def hospitals_by_grade(reader: Reader, scope: Scope) -> list[dict[str, Any]]:
         [ibis.desc("level"), "category"]))
 
 
+@cached
 def latest_scores(reader: Reader, scope: Scope, hospital_id: str | None = None) -> list[dict[str, Any]]:
     """Return evaluation scores of the newest run, by peer group and rank."""
     if not reader.has("evaluation_scores"):
@@ -184,6 +216,7 @@ def latest_scores(reader: Reader, scope: Scope, hospital_id: str | None = None) 
     return reader.records(t.order_by(["indicator_set", "method", "peer_group", "rank", "hospital_id"]))
 
 
+@cached
 def indicator_points(reader: Reader, scope: Scope, hospital_id: str) -> list[dict[str, Any]]:
     """Points per indicator of one hospital (``evaluation_indicator_scores``), biggest loss first."""
     if not reader.has("evaluation_indicator_scores"):
@@ -196,6 +229,7 @@ def indicator_points(reader: Reader, scope: Scope, hospital_id: str) -> list[dic
     return reader.records(t.order_by(order))
 
 
+@cached
 def indicator_values(reader: Reader, scope: Scope, hospital_id: str, limit: int = 200) -> list[dict]:
     """Return the hospital-level indicator values of one hospital (newest run)."""
     if not reader.has("indicator_values"):
@@ -207,6 +241,7 @@ def indicator_values(reader: Reader, scope: Scope, hospital_id: str, limit: int 
     return reader.records(t.order_by(["indicator_set", "indicator_id", "period"]).limit(limit))
 
 
+@cached
 def quality_summary(reader: Reader, scope: Scope, hospital_id: str) -> list[dict[str, Any]]:
     """Whole-hospital quality scores of one hospital."""
     if not reader.has("quality_scores"):
@@ -215,6 +250,7 @@ def quality_summary(reader: Reader, scope: Scope, hospital_id: str) -> list[dict
     return reader.records(t.filter((t.hospital_id == hospital_id) & t.dept.isnull()).order_by("indicator"))
 
 
+@cached
 def consortia(reader: Reader, scope: Scope) -> list[dict[str, Any]]:
     """Consortia in scope with their member hospitals."""
     t = scope.filter(reader.table("hospitals"))
@@ -223,6 +259,7 @@ def consortia(reader: Reader, scope: Scope) -> list[dict[str, Any]]:
                           .order_by(["consortium_id", "consortium_role", "hospital_id"]))
 
 
+@cached
 def referral_flows(reader: Reader, scope: Scope, limit: int = 200) -> list[dict[str, Any]]:
     """Transfers out by sending hospital and receiving institution (matched to a hospital by name)."""
     f = scope.filter(source(reader, FLOWS))
@@ -237,6 +274,7 @@ def referral_flows(reader: Reader, scope: Scope, limit: int = 200) -> list[dict[
     return reader.records(f.order_by([ibis.desc("stays"), "hospital_id"]).limit(limit))
 
 
+@cached
 def referral_facts(reader: Reader, scope: Scope) -> list[dict[str, Any]]:
     """Referral counts reported in ``hospital_facts`` (up / down), summed over periods."""
     if not reader.has("hospital_facts"):
@@ -247,6 +285,7 @@ def referral_facts(reader: Reader, scope: Scope) -> list[dict[str, Any]]:
                           .order_by(["hospital_id", "metric"]))
 
 
+@cached
 def payment_by(reader: Reader, scope: Scope, by: str, *, factor: float = 1.0, hospital_id: str | None = None,
                limit: int = 50) -> list[dict[str, Any]]:
     """Payment totals by ``by`` (drg / dip_group / hospital_id / case_type), with a what-if factor.

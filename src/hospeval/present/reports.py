@@ -143,18 +143,18 @@ def render_xlsx(sections: list[Section], title: str, lang: str) -> bytes:
 
 
 def pdf_available() -> bool:
-    """Return true when WeasyPrint can be imported (it needs Debian's pango)."""
-    try:
-        import weasyprint  # noqa: F401
-    except (ImportError, OSError):
-        return False
-    return True
+    """Return true when WeasyPrint is installed (imported only when a PDF is asked for: it is slow to load)."""
+    import importlib.util
+
+    return importlib.util.find_spec("weasyprint") is not None
 
 
 def render_pdf(html: str) -> bytes:
     """PDF from the printable HTML (raises ImportError when WeasyPrint is missing)."""
-    import weasyprint
-
+    try:
+        import weasyprint
+    except OSError as exc:  # installed, but Debian's pango is missing
+        raise ImportError(f"weasyprint cannot load its libraries: {exc}") from exc
     return weasyprint.HTML(string=html).write_pdf()
 
 

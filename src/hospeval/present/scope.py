@@ -66,8 +66,12 @@ def resolve(principal: Principal, reader: Reader) -> Scope:
         return Scope(principal, None)
     if not reader.has("hospitals"):
         return Scope(principal, frozenset())
-    hospitals = reader.table("hospitals")
-    for column, value in limits.items():
-        hospitals = hospitals.filter(hospitals[column] == value)
-    ids = reader.arrow(hospitals.select("hospital_id")).column("hospital_id").to_pylist()
-    return Scope(principal, frozenset(i for i in ids if i is not None))
+
+    def lookup() -> frozenset[str]:
+        hospitals = reader.table("hospitals")
+        for column, value in limits.items():
+            hospitals = hospitals.filter(hospitals[column] == value)
+        ids = reader.arrow(hospitals.select("hospital_id")).column("hospital_id").to_pylist()
+        return frozenset(i for i in ids if i is not None)
+
+    return Scope(principal, reader.memo(("jurisdiction", tuple(limits.items())), lookup))

@@ -25,9 +25,12 @@ def build_summaries(reader: Reader, scheme: str) -> dict[str, int]:
     # Dropped first so that the live expressions read stays, not an older summary.
     for name in (queries.SUMMARY, queries.FLOWS):
         warehouse.con.execute(f'DROP TABLE IF EXISTS "{name}"')
+    reader.invalidate()
     summary = queries.stay_summary_expr(reader, scheme).mutate(scheme=ibis.literal(scheme))
     counts = {queries.SUMMARY: warehouse.replace(queries.SUMMARY, summary)}
+    reader.invalidate()
     counts[queries.FLOWS] = warehouse.replace(queries.FLOWS, queries.referral_flows_expr(reader))
+    reader.invalidate()
     return counts
 
 
