@@ -1,0 +1,157 @@
+"""The FastAPI application: API, dashboard and report downloads in one process over one warehouse.
+
+Examples
+--------
+>>> from hospeval.warehouse import Warehouse
+>>> from hospeval.present.auth import AuthStore
+>>> app = create_app(Warehouse(":memory:"), AuthStore(":memory:"))
+>>> app.openapi()["info"]["title"]
+'hospeval'
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hospeval import __version__
+from hospeval.errors import HospevalError
+from hospeval.present import api, pages
+from hospeval.present.auth import AuthStore
+from hospeval.present.db import Reader
+from hospeval.present.jobs import JobManager
+from hospeval.present.reports import environment
+from hospeval.present.scope import Forbidden
+from hospeval.present.security import AuditMiddleware, LoginRequired
+from hospeval.present.tables import BadQuery, NotComputed
+from hospeval.present.uploads import MAX_BYTES, UploadError
+from hospeval.warehouse import Warehouse
+
+STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("hospeval.present")
+
+
+def cursor_warehouse(warehouse: Warehouse) -> Warehouse:
+    """Return a Warehouse object over a fresh cursor of ``warehouse`` (for a job thread; works for ``:memory:``)."""
+    clone = Warehouse.__new__(Warehouse)
+    clone.path = warehouse.path
+    clone.con = warehouse.con.cursor()
+    clone._ibis = None
+    return clone
+
+
+def create_app(warehouse: Warehouse, auth: AuthStore, *, output: Path | None = None,
+               max_upload_bytes: int = MAX_BYTES) -> FastAPI:
+    """Build the application over an open warehouse and auth store."""
+    app = FastAPI(title="hospeval", version=__version__,
+                  description="HTTP API of hospeval (公立医院高质量发展评价): result tables with filters and "
+                              "paging, uploads and stage runs as background jobs, reports. Log in with "
+                              "POST /api/auth/login and send `Authorization: Bearer <token>`.")
+    app.state.warehouse = warehouse
+    app.state.reader = Reader(warehouse)
+    app.state.auth = auth
+    app.state.jobs = JobManager(on_finish=app.state.reader.invalidate)
+    app.state.output = output or Path("out")
+    app.state.max_upload_bytes = max_upload_bytes
+    app.state.templates = environment()
+    app.state.job_warehouse = lambda: cursor_warehouse(warehouse)
+    app.add_middleware(AuditMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in (api.public, api.router, api.admin, pages.public_pages, pages.pages, pages.downloads):
+        app.include_router(router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    _handlers(app)
+    return app
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "text/html")
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if _wants_html(request) and status in (403, 404):
+        return pages.render(request, "error.html", pages.lang_of(request), status=status, status_code=status,
+                            message=message)
+    return JSONResponse({"detail": message}, status_code=status)
+
+
+def _handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    def login_required(request: Request, exc: LoginRequired) -> Response:
+        if _wants_html(request):
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return JSONResponse({"detail": "log in first (请先登录)"}, status_code=401,
+                            headers={"www-authenticate": "Bearer"})
+
+    @app.exception_handler(api.LoginRequired_)
+    def bad_login(request: Request, exc: Exception) -> Response:
+        return JSONResponse({"detail": str(exc)}, status_code=401)
+
+    @app.exception_handler(Forbidden)
+    def forbidden(request: Request, exc: Forbidden) -> Response:
+        return _error(request, 403, str(exc))
+
+    @app.exception_handler(api.NotFound)
+    def not_found(request: Request, exc: Exception) -> Response:
+        return _error(request, 404, str(exc))
+
+    @app.exception_handler(NotComputed)
+    def not_computed(request: Request, exc: NotComputed) -> Response:
+        return JSONResponse({"detail": str(exc), "table": exc.table, "run": exc.stage}, status_code=404)
+
+    @app.exception_handler(BadQuery)
+    def bad_query(request: Request, exc: Exception) -> Response:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.exception_handler(UploadError)
+    def bad_upload(request: Request, exc: UploadError) -> Response:
+        return JSONResponse({"detail": str(exc), "reason": exc.reason}, status_code=exc.status)
+
+    @app.exception_handler(HospevalError)
+    def user_error(request: Request, exc: HospevalError) -> Response:
+        return JSONResponse({"detail": str(exc), "reason": exc.reason}, status_code=400)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()]
+        return JSONResponse({"detail": "invalid request / 请求无效: " + "; ".join(problems)[:1000]},
+                            status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    def crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path)
+        return JSONResponse({"detail": "internal error; the administrator can find it in the server log"},
+                            status_code=500)
+
+
+def route_table(app: FastAPI) -> list[tuple[str, str]]:
+    """Return every (method, path) the app answers, including routes of included routers and mounts."""
+    out: list[tuple[str, str]] = []
+
+    def walk(routes: list) -> None:
+        for route in routes:
+            contexts = getattr(route, "effective_route_contexts", None)
+            if callable(contexts):  # FastAPI >= 0.16x keeps included routers as one route each
+                for ctx in contexts():
+                    out.extend((m, ctx.path) for m in sorted(ctx.methods or ()))
+            elif hasattr(route, "methods") and hasattr(route, "path"):
+                out.extend((m, route.path) for m in sorted(route.methods or ()))
+            elif hasattr(route, "routes") and hasattr(route, "path"):
+                out.append(("GET", route.path + "/"))
+
+    walk(app.routes)
+    return [(m, p) for m, p in out if m != "HEAD"]

@@ -1,0 +1,143 @@
+"""Thread-safe reads of the warehouse for the web process (the only module of ``present`` that runs SQL).
+
+The server keeps one :class:`~hospeval.warehouse.Warehouse` open; every request reads through its own DuckDB
+cursor (a cursor is a connection to the same database, safe to use from one thread). Queries are written as
+Ibis expressions over *unbound* tables whose schemas come from the warehouse, compiled to DuckDB SQL and run
+on the request's cursor, so no Ibis backend object is shared between threads.
+
+Examples
+--------
+>>> from hospeval.warehouse import Warehouse
+>>> wh = Warehouse(":memory:"); wh.ensure_schema()
+>>> reader = Reader(wh)
+>>> reader.has("stays"), reader.has("stay_groups")
+(True, False)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import ibis
+import pyarrow as pa
+from ibis.backends.sql.datatypes import DuckDBType
+
+from hospeval.warehouse import Warehouse
+
+
+class Reader:
+    """Read-only query helper over an open warehouse, usable from many threads at once."""
+
+    def __init__(self, warehouse: Warehouse, cache_size: int = 2048) -> None:
+        self.warehouse = warehouse
+        self._lock = threading.Lock()
+        self._tables: frozenset[str] | None = None
+        self._schemas: dict[str, ibis.Schema] = {}
+        self._memo: OrderedDict[Hashable, Any] = OrderedDict()
+        self._cache_size = cache_size
+        self.generation = 0
+
+    # -- caches ----------------------------------------------------------------------------------
+    # The server process is the only writer of the warehouse while it runs (DuckDB locks the file), and it
+    # writes only through jobs, which call invalidate() when they end; so caches keyed by generation are exact.
+    def invalidate(self) -> None:
+        """Forget cached table lists, schemas and results (call after anything writes the warehouse)."""
+        with self._lock:
+            self.generation += 1
+            self._tables = None
+            self._schemas.clear()
+            self._memo.clear()
+
+    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """Return the cached result of ``key`` or compute and keep it (LRU, dropped on invalidate)."""
+        with self._lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+            generation = self.generation
+        value = compute()
+        with self._lock:
+            if generation == self.generation:
+                self._memo[key] = value
+                while len(self._memo) > self._cache_size:
+                    self._memo.popitem(last=False)
+        return value
+
+    def cursor(self):  # noqa: ANN201 - duckdb type stays inside this module
+        """Return a fresh DuckDB cursor on the warehouse (one per thread / request)."""
+        return self.warehouse.con.cursor()
+
+    def tables(self) -> set[str]:
+        """Names of the tables (and views) the warehouse has now."""
+        cached = self._tables
+        if cached is not None:
+            return set(cached)
+        cur = self.cursor()
+        try:
+            rows = cur.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        finally:
+            cur.close()
+        self._tables = frozenset(r[0] for r in rows)
+        return set(self._tables)
+
+    def has(self, *names: str) -> bool:
+        """Return true when every table in ``names`` exists."""
+        present = self.tables()
+        return all(n in present for n in names)
+
+    def schema(self, name: str) -> ibis.Schema:
+        """Ibis schema of a warehouse table (cached until :meth:`invalidate`)."""
+        cached = self._schemas.get(name)
+        if cached is not None:
+            return cached
+        cur = self.cursor()
+        try:
+            rows = cur.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = ? ORDER BY ordinal_position", [name]
+            ).fetchall()
+        finally:
+            cur.close()
+        schema = ibis.schema({col: DuckDBType.from_string(typ) for col, typ in rows})
+        self._schemas[name] = schema
+        return schema
+
+    def table(self, name: str) -> ibis.Table:
+        """Unbound Ibis table for ``name`` (compile with :meth:`arrow` / :meth:`records`)."""
+        return ibis.table(self.schema(name), name=name)
+
+    def arrow(self, expr: ibis.Expr) -> pa.Table:
+        """Run an Ibis expression and return Arrow."""
+        sql = ibis.to_sql(expr, dialect="duckdb")
+        cur = self.cursor()
+        try:
+            return cur.execute(sql).to_arrow_table()
+        finally:
+            cur.close()
+
+    def records(self, expr: ibis.Expr) -> list[dict[str, Any]]:
+        """Run an Ibis expression and return rows as JSON-friendly dicts."""
+        return [_jsonable(row) for row in self.arrow(expr).to_pylist()]
+
+    def scalar(self, expr: ibis.Expr) -> Any:
+        """Run a scalar Ibis expression."""
+        table = self.arrow(expr.name("value").as_table())
+        return _value(table.column(0)[0].as_py()) if table.num_rows else None
+
+
+def _value(value: Any) -> Any:
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: _value(v) for k, v in row.items()}
