@@ -56,7 +56,7 @@ def main() -> None:
     try:
         app()
     except HospevalError as exc:
-        err_console.print(f"[bold red]error[/] ({exc.reason}): {escape(str(exc))}")
+        err_console.print(f"[bold red]error[/] ({exc.reason}): {escape(str(exc))}", soft_wrap=True)
         sys.exit(2)
 
 
