@@ -34,7 +34,8 @@ def print_report(report: IngestReport) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``ingest`` command."""
+    """Add the ``ingest`` and ``schema`` commands."""
+    register_schema(app)
 
     @app.command("ingest")
     def ingest(
@@ -58,3 +59,29 @@ def register(app: typer.Typer) -> None:
             report = ingest_files(wh, paths, profile=profile, encoding=encoding,
                                   progress=lambda m: status.update(m))
         print_report(report)
+
+
+def register_schema(app: typer.Typer) -> None:
+    """Add the ``schema`` command (the data model, read from ``schema/``)."""
+    from hospeval.model import TABLES, table_spec
+
+    @app.command("schema")
+    def schema(table: str = typer.Argument(None, help="A table name; all tables when omitted.")) -> None:
+        """Print the canonical data model: columns, types, Chinese labels, code sets and N041 field codes.
+
+        Example: hospeval schema stays
+        """
+        from hospeval.errors import SchemaError
+
+        names = [table] if table else list(TABLES)
+        for name in names:
+            if name not in TABLES:
+                raise SchemaError(f"no table {name!r}; tables are {', '.join(TABLES)}")
+            spec = table_spec(name)
+            out = Table(title=f"{spec.name} — {spec.label_zh} (v{spec.version}, key {', '.join(spec.primary_key)})")
+            for col in ("column", "type", "required", "label", "codes", "N041"):
+                out.add_column(col)
+            for c in spec.columns:
+                out.add_row(c.name, c.type, "yes" if c.required else "", c.label_zh, c.codes or "",
+                            str(c.extra.get("n041", "")))
+            console.print(out)
