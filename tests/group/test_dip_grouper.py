@@ -156,14 +156,16 @@ stay = st.tuples(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(st.lists(stay, min_size=1, max_size=40), st.integers(min_value=1, max_value=6))
 def test_every_stay_gets_exactly_one_group(tmp_path, stays, threshold):
     with Warehouse(":memory:") as wh:
         wh.ensure_schema()
-        for i, (dx, procs, cost) in enumerate(stays):
-            put(wh, f"s{i}", dx, round(cost, 2), procs)
+        add_stays(wh, [{"stay_id": f"s{i}", "cost_total": round(c, 2)} for i, (_, _, c) in enumerate(stays)])
+        add_diagnoses(wh, [{"stay_id": f"s{i}", "seq": 0, "code": dx} for i, (dx, _, _) in enumerate(stays)])
+        add_procedures(wh, [{"stay_id": f"s{i}", "seq": j, "code": code, "procedure_kind": kind}
+                            for i, (_, procs, _) in enumerate(stays) for j, (code, kind) in enumerate(procs)])
         catalogue, _ = build_dip(wh, "p", "v", policy=policy(n=threshold), folder=tmp_path)
         group_dip(wh, catalogue)
         rows = wh.to_arrow("stay_dip_groups").to_pylist()

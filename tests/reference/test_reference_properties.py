@@ -21,7 +21,7 @@ stay = st.tuples(
     st.booleans(),
 )
 population = st.lists(stay, min_size=1, max_size=60)
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def build(stays, trim: TrimPolicy):
