@@ -11,6 +11,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import tempfile
 import time
@@ -65,13 +66,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--millions", type=float, default=1.0, help="stays, in millions")
     parser.add_argument("--memory-limit", default="3GB")
+    parser.add_argument("--warehouse", help="keep the generated warehouse here and reuse it next time")
     args = parser.parse_args()
     n = int(args.millions * 1_000_000)
-    with tempfile.TemporaryDirectory() as tmp, Warehouse(Path(tmp) / "bench.duckdb") as wh:
+    with tempfile.TemporaryDirectory() as tmp, Warehouse(args.warehouse or Path(tmp) / "bench.duckdb") as wh:
         wh.con.execute(f"SET memory_limit = '{args.memory_limit}'")
         wh.ensure_schema()
         ensure_stay_groups(wh)
-        timed("generate synthetic tables", lambda: wh.con.execute(GENERATE.format(n=n)), n)
+        if wh.count("stays") != n:
+            for table in ("stays", "stay_groups", "stay_diagnoses", "stay_procedures"):
+                wh.con.execute(f"DELETE FROM {table}")
+            timed("generate synthetic tables", lambda: wh.con.execute(GENERATE.format(n=n)), n)
         print(f"stays {wh.count('stays'):,}  procedures {wh.count('stay_procedures'):,}")
         exact = load_reference_policy()
         built = timed("drg_reference (IQR trim, exact percentiles)",
@@ -88,7 +93,7 @@ def main() -> None:
         result = timed("DIP grouping (dip group)", lambda: group_dip(wh, catalogue), n)
         print(f"  {result.by_status}")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS {peak_mb:,.0f} MB")
+    print(f"peak RSS {peak_mb:,.0f} MB; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from hospeval.group.dip_keys import stay_keys, treatment_name
 from hospeval.group.dip_spec import TREATMENT_LABELS, DipCatalogue, DipPolicy, scheme_name
 from hospeval.reference.drg_reference import filter_stays
 from hospeval.reference.spec import Population, ReferencePopulationError
+from hospeval.reference.store import materialised
 from hospeval.reference.trim import flag_kept
 from hospeval.warehouse import Warehouse
 
@@ -101,7 +102,8 @@ def derive_catalogue(wh: Warehouse, name: str, version: str, *, periods: tuple[s
     population = Population(scheme=scheme, periods=periods, hospitals=hospitals)
     keys = reference_keys(wh.table("stays"), wh.table("stay_diagnoses"), wh.table("stay_procedures"),
                           population, policy)
-    groups = wh.to_arrow(catalogue_expr(keys, policy))
+    with materialised(wh, keys, "dip_reference_keys") as cached:  # keyed once, read by the counts, the group assignment and the means
+        groups = wh.to_arrow(catalogue_expr(cached, policy))
     if groups.num_rows == 0:
         raise ReferencePopulationError(
             f"no stay with a valid principal diagnosis and a positive cost for {population.describe()}",
