@@ -48,7 +48,7 @@ def test_reference_build_and_show(warehouse):
     assert state(warehouse, "SELECT version, sum(n_stays) FROM drg_reference GROUP BY 1") == [("2024", 20)]
     shown = runner.invoke(app, ["reference", "show", "--scheme", "chs-drg-1.1", "--version", "2024"])
     assert shown.exit_code == 0 and "AB1" in shown.output and "CD2" in shown.output
-    listed = runner.invoke(app, ["reference", "show"])
+    listed = runner.invoke(app, ["reference", "show", "--scheme", "chs-drg-1.1"])
     assert listed.exit_code == 0 and "2024" in listed.output
 
 
