@@ -1,62 +1,62 @@
-WITH "t21" AS (
+WITH "t23" AS (
   SELECT
     *
   FROM (
     SELECT
-      "t19"."stay_id",
-      "t19"."diagnosis",
-      "t19"."category",
-      "t19"."diagnosis_valid",
-      "t19"."procedures",
-      "t19"."treatment",
-      "t19"."treatment_rank",
+      "t21"."stay_id",
+      "t21"."diagnosis",
+      "t21"."category",
+      "t21"."diagnosis_valid",
+      "t21"."procedures",
+      "t21"."treatment",
+      "t21"."treatment_rank",
       "t6"."cost"
     FROM (
       SELECT
-        "t17"."stay_id",
-        "t17"."diagnosis",
-        "t17"."category",
+        "t19"."stay_id",
+        "t19"."diagnosis",
+        "t19"."category",
         COALESCE(
           (
-            "t17"."category" IS NOT NULL
+            "t19"."category" IS NOT NULL
           )
-          AND REGEXP_MATCHES("t17"."category", '^[A-Z][0-9][0-9A-Z]'),
+          AND REGEXP_MATCHES("t19"."category", '^[A-Z][0-9][0-9A-Z]'),
           FALSE
         ) AS "diagnosis_valid",
-        COALESCE("t17"."procedures", '') AS "procedures",
+        COALESCE("t19"."procedures", '') AS "procedures",
         CASE
-          WHEN "t17"."rank" = 1
+          WHEN "t19"."rank" = 1
           THEN 'diagnostic'
-          WHEN "t17"."rank" = 2
+          WHEN "t19"."rank" = 2
           THEN 'therapeutic'
-          WHEN "t17"."rank" = 3
+          WHEN "t19"."rank" = 3
           THEN 'surgical'
           ELSE 'conservative'
         END AS "treatment",
-        COALESCE("t17"."rank", 0) AS "treatment_rank"
+        COALESCE("t19"."rank", 0) AS "treatment_rank"
       FROM (
         SELECT
-          "t16".*
+          "t18".*
           EXCLUDE ("stay_id_right")
         FROM (
           SELECT
-            "t14"."stay_id",
-            "t14"."diagnosis",
-            "t14"."category",
-            "t15"."stay_id" AS "stay_id_right",
-            "t15"."procedures",
-            "t15"."rank"
+            "t15"."stay_id",
+            "t15"."diagnosis",
+            "t15"."category",
+            "t17"."stay_id" AS "stay_id_right",
+            "t17"."procedures",
+            "t17"."rank"
           FROM (
             SELECT
-              "t11"."stay_id",
-              "t11"."diagnosis",
-              "t11"."category"
+              "t13"."stay_id",
+              "t13"."diagnosis",
+              "t13"."category"
             FROM (
               SELECT
                 "t4"."stay_id",
-                "t9"."stay_id" AS "stay_id_right",
-                "t9"."diagnosis",
-                "t9"."category"
+                "t11"."stay_id" AS "stay_id_right",
+                "t11"."diagnosis",
+                "t11"."category"
               FROM (
                 SELECT
                   "t0"."stay_id"
@@ -64,478 +64,406 @@ WITH "t21" AS (
               ) AS "t4"
               LEFT OUTER JOIN (
                 SELECT
-                  "t2"."stay_id",
+                  "t8"."stay_id",
                   CASE
                     WHEN (
-                      LENGTH(REGEXP_REPLACE(UPPER("t2"."code"), '[^A-Z0-9]', '', 'g')) > 3
+                      LENGTH("t8"."clean") > 3
                     )
                     AND REGEXP_MATCHES(
                       SUBSTRING(
-                        REGEXP_REPLACE(UPPER("t2"."code"), '[^A-Z0-9]', '', 'g'),
-                        CASE
-                          WHEN (
-                            3 + 1
-                          ) >= 1
-                          THEN 3 + 1
-                          ELSE 3 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t2"."code"), '[^A-Z0-9]', '', 'g'))
-                        END,
+                        "t8"."clean",
+                        CASE WHEN (
+                          3 + 1
+                        ) >= 1 THEN 3 + 1 ELSE 3 + 1 + LENGTH("t8"."clean") END,
                         1
                       ),
                       '^[0-9]$'
                     )
                     THEN SUBSTRING(
-                      REGEXP_REPLACE(UPPER("t2"."code"), '[^A-Z0-9]', '', 'g'),
-                      CASE
-                        WHEN (
-                          0 + 1
-                        ) >= 1
-                        THEN 0 + 1
-                        ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t2"."code"), '[^A-Z0-9]', '', 'g'))
-                      END,
+                      "t8"."clean",
+                      CASE WHEN (
+                        0 + 1
+                      ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t8"."clean") END,
                       3
                     ) || '.' || SUBSTRING(
-                      REGEXP_REPLACE(UPPER("t2"."code"), '[^A-Z0-9]', '', 'g'),
-                      CASE
-                        WHEN (
-                          3 + 1
-                        ) >= 1
-                        THEN 3 + 1
-                        ELSE 3 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t2"."code"), '[^A-Z0-9]', '', 'g'))
-                      END,
+                      "t8"."clean",
+                      CASE WHEN (
+                        3 + 1
+                      ) >= 1 THEN 3 + 1 ELSE 3 + 1 + LENGTH("t8"."clean") END,
                       1
                     )
                     ELSE SUBSTRING(
-                      REGEXP_REPLACE(UPPER("t2"."code"), '[^A-Z0-9]', '', 'g'),
-                      CASE
-                        WHEN (
-                          0 + 1
-                        ) >= 1
-                        THEN 0 + 1
-                        ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t2"."code"), '[^A-Z0-9]', '', 'g'))
-                      END,
+                      "t8"."clean",
+                      CASE WHEN (
+                        0 + 1
+                      ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t8"."clean") END,
                       3
                     )
                   END AS "diagnosis",
                   SUBSTRING(
-                    REGEXP_REPLACE(UPPER("t2"."code"), '[^A-Z0-9]', '', 'g'),
-                    CASE
-                      WHEN (
-                        0 + 1
-                      ) >= 1
-                      THEN 0 + 1
-                      ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t2"."code"), '[^A-Z0-9]', '', 'g'))
-                    END,
+                    "t8"."clean",
+                    CASE WHEN (
+                      0 + 1
+                    ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t8"."clean") END,
                     3
                   ) AS "category"
-                FROM "stay_diagnoses" AS "t2"
-                WHERE
-                  "t2"."seq" = 0
-              ) AS "t9"
-                ON "t4"."stay_id" = "t9"."stay_id"
-            ) AS "t11"
-          ) AS "t14"
+                FROM (
+                  SELECT
+                    "t2"."stay_id",
+                    REGEXP_REPLACE(UPPER("t2"."code"), '[^A-Z0-9]', '', 'g') AS "clean"
+                  FROM "stay_diagnoses" AS "t2"
+                  WHERE
+                    "t2"."seq" = 0
+                ) AS "t8"
+              ) AS "t11"
+                ON "t4"."stay_id" = "t11"."stay_id"
+            ) AS "t13"
+          ) AS "t15"
           LEFT OUTER JOIN (
             SELECT
-              "t10"."stay_id",
+              "t12"."stay_id",
               ARRAY_TO_STRING(
-                LIST_SORT(ARRAY_AGG(DISTINCT "t10"."proc") FILTER(WHERE
-                  "t10"."proc" IS NOT NULL)),
+                LIST_SORT(
+                  CASE
+                    WHEN ARRAY_AGG("t12"."proc") FILTER(WHERE
+                      "t12"."proc" IS NOT NULL) IS NULL
+                    THEN NULL
+                    ELSE LIST_DISTINCT(ARRAY_AGG("t12"."proc") FILTER(WHERE
+                      "t12"."proc" IS NOT NULL)) + CASE
+                      WHEN LIST_BOOL_OR(
+                        LIST_APPLY(
+                          ARRAY_AGG("t12"."proc") FILTER(WHERE
+                            "t12"."proc" IS NOT NULL),
+                          LAMBDA x : x IS NULL
+                        )
+                      )
+                      THEN [NULL]
+                      ELSE []
+                    END
+                  END
+                ),
                 '+'
               ) AS "procedures",
-              MAX("t10"."rank") AS "rank"
+              MAX("t12"."rank") AS "rank"
             FROM (
               SELECT
                 *
               FROM (
                 SELECT
-                  "t1"."stay_id",
+                  "t7"."stay_id",
                   CASE
-                    WHEN LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g')) > 2
+                    WHEN LENGTH("t7"."clean") > 2
                     THEN SUBSTRING(
-                      REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'),
-                      CASE
-                        WHEN (
-                          0 + 1
-                        ) >= 1
-                        THEN 0 + 1
-                        ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'))
-                      END,
+                      "t7"."clean",
+                      CASE WHEN (
+                        0 + 1
+                      ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t7"."clean") END,
                       2
                     ) || '.' || SUBSTRING(
-                      REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'),
-                      CASE
-                        WHEN (
-                          2 + 1
-                        ) >= 1
-                        THEN 2 + 1
-                        ELSE 2 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'))
-                      END
+                      "t7"."clean",
+                      CASE WHEN (
+                        2 + 1
+                      ) >= 1 THEN 2 + 1 ELSE 2 + 1 + LENGTH("t7"."clean") END
                     )
-                    ELSE REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g')
+                    ELSE "t7"."clean"
                   END AS "proc",
                   CASE
-                    WHEN TRIM("t1"."procedure_kind", ' 	
+                    WHEN TRIM("t7"."procedure_kind", ' 	
 ') = '1'
                     THEN 3
-                    WHEN TRIM("t1"."procedure_kind", ' 	
+                    WHEN TRIM("t7"."procedure_kind", ' 	
 ') = '2'
                     THEN 1
-                    WHEN TRIM("t1"."procedure_kind", ' 	
+                    WHEN TRIM("t7"."procedure_kind", ' 	
 ') = '3'
                     THEN 2
-                    WHEN TRIM("t1"."procedure_kind", ' 	
+                    WHEN TRIM("t7"."procedure_kind", ' 	
 ') = '4'
                     THEN 3
                     WHEN (
                       SUBSTRING(
-                        REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'),
-                        CASE
-                          WHEN (
-                            0 + 1
-                          ) >= 1
-                          THEN 0 + 1
-                          ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'))
-                        END,
+                        "t7"."clean",
+                        CASE WHEN (
+                          0 + 1
+                        ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t7"."clean") END,
                         3
                       ) >= '011'
                     )
                     AND (
                       SUBSTRING(
-                        REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'),
-                        CASE
-                          WHEN (
-                            0 + 1
-                          ) >= 1
-                          THEN 0 + 1
-                          ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'))
-                        END,
+                        "t7"."clean",
+                        CASE WHEN (
+                          0 + 1
+                        ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t7"."clean") END,
                         3
                       ) <= '011'
                     )
                     THEN 1
                     WHEN (
                       SUBSTRING(
-                        REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'),
-                        CASE
-                          WHEN (
-                            0 + 1
-                          ) >= 1
-                          THEN 0 + 1
-                          ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'))
-                        END,
+                        "t7"."clean",
+                        CASE WHEN (
+                          0 + 1
+                        ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t7"."clean") END,
                         3
                       ) >= '332'
                     )
                     AND (
                       SUBSTRING(
-                        REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'),
-                        CASE
-                          WHEN (
-                            0 + 1
-                          ) >= 1
-                          THEN 0 + 1
-                          ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'))
-                        END,
+                        "t7"."clean",
+                        CASE WHEN (
+                          0 + 1
+                        ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t7"."clean") END,
                         3
                       ) <= '332'
                     )
                     THEN 1
                     WHEN (
                       SUBSTRING(
-                        REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'),
-                        CASE
-                          WHEN (
-                            0 + 1
-                          ) >= 1
-                          THEN 0 + 1
-                          ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'))
-                        END,
+                        "t7"."clean",
+                        CASE WHEN (
+                          0 + 1
+                        ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t7"."clean") END,
                         3
                       ) >= '372'
                     )
                     AND (
                       SUBSTRING(
-                        REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'),
-                        CASE
-                          WHEN (
-                            0 + 1
-                          ) >= 1
-                          THEN 0 + 1
-                          ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'))
-                        END,
+                        "t7"."clean",
+                        CASE WHEN (
+                          0 + 1
+                        ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t7"."clean") END,
                         3
                       ) <= '372'
                     )
                     THEN 1
                     WHEN (
                       SUBSTRING(
-                        REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'),
-                        CASE
-                          WHEN (
-                            0 + 1
-                          ) >= 1
-                          THEN 0 + 1
-                          ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'))
-                        END,
+                        "t7"."clean",
+                        CASE WHEN (
+                          0 + 1
+                        ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t7"."clean") END,
                         3
                       ) >= '422'
                     )
                     AND (
                       SUBSTRING(
-                        REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'),
-                        CASE
-                          WHEN (
-                            0 + 1
-                          ) >= 1
-                          THEN 0 + 1
-                          ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'))
-                        END,
+                        "t7"."clean",
+                        CASE WHEN (
+                          0 + 1
+                        ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t7"."clean") END,
                         3
                       ) <= '422'
                     )
                     THEN 1
                     WHEN (
                       SUBSTRING(
-                        REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'),
-                        CASE
-                          WHEN (
-                            0 + 1
-                          ) >= 1
-                          THEN 0 + 1
-                          ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'))
-                        END,
+                        "t7"."clean",
+                        CASE WHEN (
+                          0 + 1
+                        ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t7"."clean") END,
                         3
                       ) >= '441'
                     )
                     AND (
                       SUBSTRING(
-                        REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'),
-                        CASE
-                          WHEN (
-                            0 + 1
-                          ) >= 1
-                          THEN 0 + 1
-                          ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'))
-                        END,
+                        "t7"."clean",
+                        CASE WHEN (
+                          0 + 1
+                        ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t7"."clean") END,
                         3
                       ) <= '441'
                     )
                     THEN 1
                     WHEN (
                       SUBSTRING(
-                        REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'),
-                        CASE
-                          WHEN (
-                            0 + 1
-                          ) >= 1
-                          THEN 0 + 1
-                          ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'))
-                        END,
+                        "t7"."clean",
+                        CASE WHEN (
+                          0 + 1
+                        ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t7"."clean") END,
                         3
                       ) >= '451'
                     )
                     AND (
                       SUBSTRING(
-                        REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'),
-                        CASE
-                          WHEN (
-                            0 + 1
-                          ) >= 1
-                          THEN 0 + 1
-                          ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'))
-                        END,
+                        "t7"."clean",
+                        CASE WHEN (
+                          0 + 1
+                        ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t7"."clean") END,
                         3
                       ) <= '452'
                     )
                     THEN 1
                     WHEN (
                       SUBSTRING(
-                        REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'),
-                        CASE
-                          WHEN (
-                            0 + 1
-                          ) >= 1
-                          THEN 0 + 1
-                          ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'))
-                        END,
+                        "t7"."clean",
+                        CASE WHEN (
+                          0 + 1
+                        ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t7"."clean") END,
                         2
                       ) >= '00'
                     )
                     AND (
                       SUBSTRING(
-                        REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'),
-                        CASE
-                          WHEN (
-                            0 + 1
-                          ) >= 1
-                          THEN 0 + 1
-                          ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'))
-                        END,
+                        "t7"."clean",
+                        CASE WHEN (
+                          0 + 1
+                        ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t7"."clean") END,
                         2
                       ) <= '86'
                     )
                     THEN 3
                     WHEN (
                       SUBSTRING(
-                        REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'),
-                        CASE
-                          WHEN (
-                            0 + 1
-                          ) >= 1
-                          THEN 0 + 1
-                          ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'))
-                        END,
+                        "t7"."clean",
+                        CASE WHEN (
+                          0 + 1
+                        ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t7"."clean") END,
                         2
                       ) >= '87'
                     )
                     AND (
                       SUBSTRING(
-                        REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'),
-                        CASE
-                          WHEN (
-                            0 + 1
-                          ) >= 1
-                          THEN 0 + 1
-                          ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'))
-                        END,
+                        "t7"."clean",
+                        CASE WHEN (
+                          0 + 1
+                        ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t7"."clean") END,
                         2
                       ) <= '91'
                     )
                     THEN 1
                     WHEN (
                       SUBSTRING(
-                        REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'),
-                        CASE
-                          WHEN (
-                            0 + 1
-                          ) >= 1
-                          THEN 0 + 1
-                          ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'))
-                        END,
+                        "t7"."clean",
+                        CASE WHEN (
+                          0 + 1
+                        ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t7"."clean") END,
                         2
                       ) >= '92'
                     )
                     AND (
                       SUBSTRING(
-                        REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'),
-                        CASE
-                          WHEN (
-                            0 + 1
-                          ) >= 1
-                          THEN 0 + 1
-                          ELSE 0 + 1 + LENGTH(REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g'))
-                        END,
+                        "t7"."clean",
+                        CASE WHEN (
+                          0 + 1
+                        ) >= 1 THEN 0 + 1 ELSE 0 + 1 + LENGTH("t7"."clean") END,
                         2
                       ) <= '99'
                     )
                     THEN 2
                     ELSE 2
                   END AS "rank"
-                FROM "stay_procedures" AS "t1"
-              ) AS "t7"
+                FROM (
+                  SELECT
+                    "t1"."stay_id",
+                    "t1"."procedure_kind",
+                    REGEXP_REPLACE(UPPER("t1"."code"), '[^A-Z0-9]', '', 'g') AS "clean"
+                  FROM "stay_procedures" AS "t1"
+                ) AS "t7"
+              ) AS "t9"
               WHERE
-                "t7"."proc" IS NOT NULL AND "t7"."proc" <> ''
-            ) AS "t10"
+                "t9"."proc" IS NOT NULL AND "t9"."proc" <> ''
+            ) AS "t12"
             GROUP BY
               1
-          ) AS "t15"
-            ON "t14"."stay_id" = "t15"."stay_id"
-        ) AS "t16"
-      ) AS "t17"
-    ) AS "t19"
+          ) AS "t17"
+            ON "t15"."stay_id" = "t17"."stay_id"
+        ) AS "t18"
+      ) AS "t19"
+    ) AS "t21"
     INNER JOIN (
       SELECT
         "t0"."stay_id",
         CAST("t0"."cost_total" AS DOUBLE) AS "cost"
       FROM "stays" AS "t0"
     ) AS "t6"
-      ON "t19"."stay_id" = "t6"."stay_id"
-  ) AS "t20"
+      ON "t21"."stay_id" = "t6"."stay_id"
+  ) AS "t22"
   WHERE
-    "t20"."diagnosis_valid" AND "t20"."cost" IS NOT NULL AND "t20"."cost" > 0
-), "t28" AS (
+    "t22"."diagnosis_valid" AND "t22"."cost" IS NOT NULL AND "t22"."cost" > 0
+), "t30" AS (
   SELECT
-    "t27"."dip_group",
-    "t27"."dip_kind",
-    "t27"."dip_name",
-    "t27"."group_diagnosis",
-    "t27"."group_procedures",
+    "t29"."dip_group",
+    "t29"."dip_kind",
+    "t29"."dip_name",
+    "t29"."group_diagnosis",
+    "t29"."group_procedures",
     COUNT(*) AS "n_stays",
     COUNT(*) FILTER(WHERE
-      "t27"."kept") AS "n_kept",
-    SUM("t27"."cost") FILTER(WHERE
-      "t27"."kept") AS "cost_sum",
-    MAX("t27"."treatment_rank") AS "rank"
+      "t29"."kept") AS "n_kept",
+    SUM("t29"."cost") FILTER(WHERE
+      "t29"."kept") AS "cost_sum",
+    MAX("t29"."treatment_rank") AS "rank"
   FROM (
     SELECT
-      "t26"."stay_id",
-      "t26"."diagnosis",
-      "t26"."category",
-      "t26"."diagnosis_valid",
-      "t26"."procedures",
-      "t26"."treatment",
-      "t26"."treatment_rank",
-      "t26"."cost",
-      "t26"."combo_n",
+      "t28"."stay_id",
+      "t28"."diagnosis",
+      "t28"."category",
+      "t28"."diagnosis_valid",
+      "t28"."procedures",
+      "t28"."treatment",
+      "t28"."treatment_rank",
+      "t28"."cost",
+      "t28"."combo_n",
       CASE
-        WHEN "t26"."combo_n" >= 15
-        THEN "t26"."diagnosis" || '|' || CASE WHEN "t26"."procedures" = '' THEN '-' ELSE "t26"."procedures" END
-        ELSE "t26"."category" || '|*' || "t26"."treatment"
+        WHEN "t28"."combo_n" >= 15
+        THEN "t28"."diagnosis" || '|' || CASE WHEN "t28"."procedures" = '' THEN '-' ELSE "t28"."procedures" END
+        ELSE "t28"."category" || '|*' || "t28"."treatment"
       END AS "dip_group",
-      CASE WHEN "t26"."combo_n" >= 15 THEN 'core' ELSE 'comprehensive' END AS "dip_kind",
+      CASE WHEN "t28"."combo_n" >= 15 THEN 'core' ELSE 'comprehensive' END AS "dip_kind",
       CASE
-        WHEN "t26"."combo_n" >= 15
-        THEN "t26"."diagnosis" || CASE
-          WHEN "t26"."procedures" = ''
+        WHEN "t28"."combo_n" >= 15
+        THEN "t28"."diagnosis" || CASE
+          WHEN "t28"."procedures" = ''
           THEN ' 保守治疗'
-          ELSE ' 手术操作 ' || "t26"."procedures"
+          ELSE ' 手术操作 ' || "t28"."procedures"
         END
-        ELSE "t26"."category" || ' 综合病种·' || CASE
-          WHEN "t26"."treatment" = 'conservative'
+        ELSE "t28"."category" || ' 综合病种·' || CASE
+          WHEN "t28"."treatment" = 'conservative'
           THEN '保守治疗组'
-          WHEN "t26"."treatment" = 'diagnostic'
+          WHEN "t28"."treatment" = 'diagnostic'
           THEN '诊断性操作组'
-          WHEN "t26"."treatment" = 'therapeutic'
+          WHEN "t28"."treatment" = 'therapeutic'
           THEN '治疗性操作组'
-          WHEN "t26"."treatment" = 'surgical'
+          WHEN "t28"."treatment" = 'surgical'
           THEN '相关手术组'
-          ELSE "t26"."treatment"
+          ELSE "t28"."treatment"
         END
       END AS "dip_name",
-      CASE WHEN "t26"."combo_n" >= 15 THEN "t26"."diagnosis" ELSE "t26"."category" END AS "group_diagnosis",
-      CASE WHEN "t26"."combo_n" >= 15 THEN "t26"."procedures" ELSE '' END AS "group_procedures",
+      CASE WHEN "t28"."combo_n" >= 15 THEN "t28"."diagnosis" ELSE "t28"."category" END AS "group_diagnosis",
+      CASE WHEN "t28"."combo_n" >= 15 THEN "t28"."procedures" ELSE '' END AS "group_procedures",
       CAST(NULL AS DOUBLE) AS "trim_lower",
       CAST(NULL AS DOUBLE) AS "trim_upper",
       (
-        "t26"."cost" IS NOT NULL
+        "t28"."cost" IS NOT NULL
       ) AND (
-        "t26"."cost" > 0
+        "t28"."cost" > 0
       ) AS "kept"
     FROM (
       SELECT
-        "t23"."stay_id",
-        "t23"."diagnosis",
-        "t23"."category",
-        "t23"."diagnosis_valid",
-        "t23"."procedures",
-        "t23"."treatment",
-        "t23"."treatment_rank",
-        "t23"."cost",
-        "t25"."combo_n"
-      FROM "t21" AS "t23"
+        "t25"."stay_id",
+        "t25"."diagnosis",
+        "t25"."category",
+        "t25"."diagnosis_valid",
+        "t25"."procedures",
+        "t25"."treatment",
+        "t25"."treatment_rank",
+        "t25"."cost",
+        "t27"."combo_n"
+      FROM "t23" AS "t25"
       INNER JOIN (
         SELECT
-          "t22"."diagnosis",
-          "t22"."procedures",
+          "t24"."diagnosis",
+          "t24"."procedures",
           COUNT(*) AS "combo_n"
-        FROM "t21" AS "t22"
+        FROM "t23" AS "t24"
         GROUP BY
           1,
           2
-      ) AS "t25"
-        ON "t23"."diagnosis" = "t25"."diagnosis" AND "t23"."procedures" = "t25"."procedures"
-    ) AS "t26"
-  ) AS "t27"
+      ) AS "t27"
+        ON "t25"."diagnosis" = "t27"."diagnosis" AND "t25"."procedures" = "t27"."procedures"
+    ) AS "t28"
+  ) AS "t29"
   GROUP BY
     1,
     2,
@@ -547,39 +475,39 @@ SELECT
   *
 FROM (
   SELECT
-    "t30"."dip_group",
-    "t30"."dip_kind",
-    "t30"."dip_name",
-    "t30"."group_diagnosis" AS "diagnosis",
-    "t30"."group_procedures" AS "procedures",
+    "t32"."dip_group",
+    "t32"."dip_kind",
+    "t32"."dip_name",
+    "t32"."group_diagnosis" AS "diagnosis",
+    "t32"."group_procedures" AS "procedures",
     CASE
-      WHEN "t30"."rank" = 1
+      WHEN "t32"."rank" = 1
       THEN 'diagnostic'
-      WHEN "t30"."rank" = 2
+      WHEN "t32"."rank" = 2
       THEN 'therapeutic'
-      WHEN "t30"."rank" = 3
+      WHEN "t32"."rank" = 3
       THEN 'surgical'
       ELSE 'conservative'
     END AS "treatment",
-    "t30"."n_stays",
+    "t32"."n_stays",
     CASE
-      WHEN "t30"."n_kept" > 0
-      THEN "t30"."cost_sum" / "t30"."n_kept"
+      WHEN "t32"."n_kept" > 0
+      THEN "t32"."cost_sum" / "t32"."n_kept"
       ELSE CAST(NULL AS DOUBLE)
     END AS "mean_cost",
     (
       CASE
-        WHEN "t30"."n_kept" > 0
-        THEN "t30"."cost_sum" / "t30"."n_kept"
+        WHEN "t32"."n_kept" > 0
+        THEN "t32"."cost_sum" / "t32"."n_kept"
         ELSE CAST(NULL AS DOUBLE)
-      END / "t32"."mean_cost_all"
+      END / "t34"."mean_cost_all"
     ) * 1000 AS "points"
-  FROM "t28" AS "t30"
+  FROM "t30" AS "t32"
   CROSS JOIN (
     SELECT
-      SUM("t29"."cost_sum") / NULLIF(SUM("t29"."n_kept"), 0) AS "mean_cost_all"
-    FROM "t28" AS "t29"
-  ) AS "t32"
-) AS "t33"
+      SUM("t31"."cost_sum") / NULLIF(SUM("t31"."n_kept"), 0) AS "mean_cost_all"
+    FROM "t30" AS "t31"
+  ) AS "t34"
+) AS "t35"
 ORDER BY
-  "t33"."dip_group" ASC
+  "t35"."dip_group" ASC
