@@ -82,3 +82,13 @@ def test_every_command_has_help_with_an_example(group: typer.Typer):
     assert "Example:" in group.info.help
     for command in group.registered_commands:
         assert command.callback.__doc__ and "Example: hospeval" in command.callback.__doc__
+
+
+def test_reference_build_with_a_policy_file(warehouse, tmp_path):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("trim: {method: none}\npercentiles: approximate\n", encoding="utf-8")
+    result = runner.invoke(app, ["reference", "build", "--version", "v1", "--policy", str(policy)])
+    assert result.exit_code == 0, result.output
+    assert state(warehouse, "SELECT sum(n_trimmed), sum(n_stays) FROM drg_reference") == [(0, 40)]
+    recorded = state(warehouse, "SELECT policy FROM drg_reference_versions")[0][0]
+    assert '"method": "none"' in recorded and str(policy) in recorded
