@@ -181,3 +181,18 @@ def test_every_stay_gets_exactly_one_group(tmp_path, stays, threshold):
     assert counts == {g["dip_group"]: g["n_stays"] for g in groups}
     n = sum(g["n_stays"] for g in groups)
     assert sum(g["n_stays"] * g["points"] for g in groups) / n == pytest.approx(1000)
+
+
+def test_core_min_share_lowers_the_threshold(wh, tmp_path):
+    # Combination sizes: 4 (K35.8|47.01), 2 (J18.9|-), 1 (I21.0|-): 7 cases.
+    # Threshold 5 -> 0 % core; 4 -> 4/7 = 57 %; 3 -> 57 %; 2 -> 6/7 = 86 % >= 85 %: threshold 2.
+    for i in range(4):
+        put(wh, f"k{i}", "K35.8", 100, [("47.01", "1")])
+    for i in range(2):
+        put(wh, f"j{i}", "J18.9", 100)
+    put(wh, "i0", "I21.0", 100)
+    catalogue, _ = build_dip(wh, "s", "2024", policy=policy(n=5, core_min_share=0.85), folder=tmp_path)
+    kinds = {r["dip_group"]: r["dip_kind"] for r in catalogue.groups.to_pylist()}
+    assert catalogue.figures["core_threshold"] == 2
+    assert kinds == {"K35.8|47.01": "core", "J18.9|-": "core", "I21|*conservative": "comprehensive"}
+    assert read_catalogue("dip-s", tmp_path).policy.core_min_share == 0.85
