@@ -156,14 +156,16 @@ stay = st.tuples(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(st.lists(stay, min_size=1, max_size=40), st.integers(min_value=1, max_value=6))
 def test_every_stay_gets_exactly_one_group(tmp_path, stays, threshold):
     with Warehouse(":memory:") as wh:
         wh.ensure_schema()
-        for i, (dx, procs, cost) in enumerate(stays):
-            put(wh, f"s{i}", dx, round(cost, 2), procs)
+        add_stays(wh, [{"stay_id": f"s{i}", "cost_total": round(c, 2)} for i, (_, _, c) in enumerate(stays)])
+        add_diagnoses(wh, [{"stay_id": f"s{i}", "seq": 0, "code": dx} for i, (dx, _, _) in enumerate(stays)])
+        add_procedures(wh, [{"stay_id": f"s{i}", "seq": j, "code": code, "procedure_kind": kind}
+                            for i, (_, procs, _) in enumerate(stays) for j, (code, kind) in enumerate(procs)])
         catalogue, _ = build_dip(wh, "p", "v", policy=policy(n=threshold), folder=tmp_path)
         group_dip(wh, catalogue)
         rows = wh.to_arrow("stay_dip_groups").to_pylist()
@@ -179,3 +181,18 @@ def test_every_stay_gets_exactly_one_group(tmp_path, stays, threshold):
     assert counts == {g["dip_group"]: g["n_stays"] for g in groups}
     n = sum(g["n_stays"] for g in groups)
     assert sum(g["n_stays"] * g["points"] for g in groups) / n == pytest.approx(1000)
+
+
+def test_core_min_share_lowers_the_threshold(wh, tmp_path):
+    # Combination sizes: 4 (K35.8|47.01), 2 (J18.9|-), 1 (I21.0|-): 7 cases.
+    # Threshold 5 -> 0 % core; 4 -> 4/7 = 57 %; 3 -> 57 %; 2 -> 6/7 = 86 % >= 85 %: threshold 2.
+    for i in range(4):
+        put(wh, f"k{i}", "K35.8", 100, [("47.01", "1")])
+    for i in range(2):
+        put(wh, f"j{i}", "J18.9", 100)
+    put(wh, "i0", "I21.0", 100)
+    catalogue, _ = build_dip(wh, "s", "2024", policy=policy(n=5, core_min_share=0.85), folder=tmp_path)
+    kinds = {r["dip_group"]: r["dip_kind"] for r in catalogue.groups.to_pylist()}
+    assert catalogue.figures["core_threshold"] == 2
+    assert kinds == {"K35.8|47.01": "core", "J18.9|-": "core", "I21|*conservative": "comprehensive"}
+    assert read_catalogue("dip-s", tmp_path).policy.core_min_share == 0.85

@@ -219,3 +219,14 @@ def test_bad_policy_file_names_the_field(tmp_path):
     path.write_text("- a list\n")
     with pytest.raises(SchemaError, match="mapping"):
         load_reference_policy(path)
+
+
+def test_bounds_that_would_empty_a_drg_leave_it_untrimmed(wh):
+    # Two stays 100 and 200 with percentile trimming and min_stays 1: the bounds [102.5, 197.5] would
+    # keep neither, so the DRG is not trimmed: mean 150.
+    put(wh, [("A", 100, 1, False), ("A", 200, 1, False), ("B", 150, 1, False)])
+    policy = dataclasses.replace(load_reference_policy(), trim=TrimPolicy(method="percentile", min_stays=1))
+    build_drg_reference(wh, Population(SCHEME), "2024", policy)
+    rows = by_drg(wh)
+    assert (rows["A"]["n_trimmed"], rows["A"]["mean_cost"]) == (0, pytest.approx(150.0))
+    assert rows["A"]["relative_weight"] == pytest.approx(1.0)

@@ -49,6 +49,7 @@ from hospeval.group.dip_catalogue import derive_catalogue
 from hospeval.group.dip_keys import stay_keys
 from hospeval.group.dip_spec import DipCatalogue, DipPolicy, load_dip_policy, scheme_folder, write_catalogue
 from hospeval.reference.store import replace_rows
+from hospeval.reference.trim import without
 from hospeval.warehouse import Warehouse
 
 
@@ -92,8 +93,8 @@ def grouping_expr(keys: ir.Table, catalogue: ir.Table, scheme: str) -> ir.Table:
         "diagnosis", "procedures", core_group="dip_group", core_name="dip_name")
     comprehensive = catalogue.filter(catalogue.dip_kind == "comprehensive").select(
         category="diagnosis", treatment="treatment", comp_group="dip_group", comp_name="dip_name")
-    t = keys.left_join(core, ["diagnosis", "procedures"]).drop("diagnosis_right", "procedures_right")
-    t = t.left_join(comprehensive, ["category", "treatment"]).drop("category_right", "treatment_right")
+    t = without(keys.left_join(core, ["diagnosis", "procedures"]), "diagnosis_right", "procedures_right")
+    t = without(t.left_join(comprehensive, ["category", "treatment"]), "category_right", "treatment_right")
     valid = t.diagnosis_valid
     is_core = valid & t.core_group.notnull()
     is_comp = valid & ~is_core & t.comp_group.notnull()

@@ -23,6 +23,7 @@ from hospeval.group.dip_keys import stay_keys, treatment_name
 from hospeval.group.dip_spec import TREATMENT_LABELS, DipCatalogue, DipPolicy, scheme_name
 from hospeval.reference.drg_reference import filter_stays
 from hospeval.reference.spec import Population, ReferencePopulationError
+from hospeval.reference.store import materialised
 from hospeval.reference.trim import flag_kept
 from hospeval.warehouse import Warehouse
 
@@ -61,9 +62,27 @@ def assign_groups(keys: ir.Table, core_min_stays: int) -> ir.Table:
     )
 
 
-def catalogue_expr(keys: ir.Table, policy: DipPolicy) -> ir.Table:
+def core_threshold(wh: Warehouse, keys: ir.Table, policy: DipPolicy) -> int:
+    """Return the core-group threshold: ``core_min_stays``, lowered when ``core_min_share`` asks for it.
+
+    With ``core_min_share`` s, the threshold is the largest n <= core_min_stays such that combinations with
+    at least n cases hold at least s of all cases (1 when none does). The distribution of combination
+    sizes is aggregated in the warehouse; only its few rows (one per size) come back.
+    """
+    if policy.core_min_share is None:
+        return policy.core_min_stays
+    combos = keys.group_by(["diagnosis", "procedures"]).aggregate(size=keys.count())
+    sizes = wh.to_arrow(combos.group_by("size").aggregate(cases=combos.size.sum())).to_pylist()
+    total = sum(r["cases"] for r in sizes)
+    for n in range(policy.core_min_stays, 0, -1):
+        if total and sum(r["cases"] for r in sizes if r["size"] >= n) / total >= policy.core_min_share:
+            return n
+    return 1
+
+
+def catalogue_expr(keys: ir.Table, policy: DipPolicy, threshold: int | None = None) -> ir.Table:
     """Compile the catalogue rows (:data:`~hospeval.group.dip_spec.CATALOGUE_COLUMNS`) of keyed stays."""
-    assigned = assign_groups(keys, policy.core_min_stays)
+    assigned = assign_groups(keys, policy.core_min_stays if threshold is None else threshold)
     flagged = flag_kept(assigned, ["dip_group"], "cost", policy.trim, policy.percentiles)
     per = flagged.group_by(["dip_group", "dip_kind", "dip_name", "group_diagnosis", "group_procedures"]) \
         .aggregate(
@@ -101,14 +120,17 @@ def derive_catalogue(wh: Warehouse, name: str, version: str, *, periods: tuple[s
     population = Population(scheme=scheme, periods=periods, hospitals=hospitals)
     keys = reference_keys(wh.table("stays"), wh.table("stay_diagnoses"), wh.table("stay_procedures"),
                           population, policy)
-    groups = wh.to_arrow(catalogue_expr(keys, policy))
+    with materialised(wh, keys, "dip_reference_keys") as cached:  # keyed once, read by the counts, the group assignment and the means
+        threshold = core_threshold(wh, cached, policy)
+        groups = wh.to_arrow(catalogue_expr(cached, policy, threshold))
     if groups.num_rows == 0:
         raise ReferencePopulationError(
             f"no stay with a valid principal diagnosis and a positive cost for {population.describe()}",
             field="period",
         )
     return DipCatalogue(scheme=scheme, version=version, policy=policy, groups=groups,
-                        population=population.describe(), figures=_figures(groups))
+                        population=population.describe(),
+                        figures={"core_threshold": threshold, **_figures(groups)})
 
 
 def _figures(groups: pa.Table) -> dict[str, float | int]:

@@ -29,9 +29,9 @@ def _clean(code: ir.StringValue) -> ir.StringValue:
     return code.upper().re_replace("[^A-Z0-9]", "")
 
 
-def diagnosis_key(code: ir.StringValue, chars: int) -> ir.StringValue:
+def diagnosis_key(code: ir.StringValue, chars: int, *, cleaned: bool = False) -> ir.StringValue:
     """Category-level diagnosis key (``K35.8`` for 4 characters, ``K35`` for 3)."""
-    clean = _clean(code)
+    clean = code if cleaned else _clean(code)
     category = clean.substr(0, 3)
     if chars == 3:
         return category
@@ -40,9 +40,9 @@ def diagnosis_key(code: ir.StringValue, chars: int) -> ir.StringValue:
     return ibis.ifelse(has_sub, category + "." + fourth, category)
 
 
-def procedure_key(code: ir.StringValue, chars: int | None) -> ir.StringValue:
+def procedure_key(code: ir.StringValue, chars: int | None, *, cleaned: bool = False) -> ir.StringValue:
     """Normalised procedure code (``NN.rest``); empty when nothing alphanumeric is left."""
-    clean = _clean(code)
+    clean = code if cleaned else _clean(code)
     if chars is not None:
         clean = clean.substr(0, chars)
     return ibis.ifelse(clean.length() > 2, clean.substr(0, 2) + "." + clean.substr(2), clean)
@@ -52,9 +52,10 @@ def _kind_rank(name: str) -> int:
     return TREATMENTS.index(name)
 
 
-def procedure_rank(kind_code: ir.StringValue, code: ir.StringValue, policy: DipPolicy) -> ir.IntegerValue:
+def procedure_rank(kind_code: ir.StringValue, code: ir.StringValue, policy: DipPolicy, *,
+                   cleaned: bool = False) -> ir.IntegerValue:
     """Rank of one procedure's treatment kind (1 diagnostic, 2 therapeutic, 3 surgical)."""
-    digits = _clean(code)
+    digits = code if cleaned else _clean(code)
     branches = [(kind_code.strip() == value, _kind_rank(kind)) for value, kind in policy.procedure_kind_map]
     for rule in policy.procedure_kind_rules:
         lead = digits.substr(0, len(rule.low))
@@ -75,19 +76,21 @@ def stay_keys(stays: ir.Table, diagnoses: ir.Table, procedures: ir.Table, policy
     Stays without a principal diagnosis get NULL ``diagnosis`` and ``diagnosis_valid`` false.
     """
     principal = diagnoses.filter(diagnoses.seq == 0)
+    principal = principal.select("stay_id", clean=_clean(principal.code))  # cleaned once, keyed twice
     principal = principal.select(
         "stay_id",
-        diagnosis=diagnosis_key(principal.code, policy.diagnosis_chars),
-        category=diagnosis_key(principal.code, 3),
+        diagnosis=diagnosis_key(principal.clean, policy.diagnosis_chars, cleaned=True),
+        category=diagnosis_key(principal.clean, 3, cleaned=True),
     )
-    procs = procedures.select(
+    procs = procedures.select("stay_id", "procedure_kind", clean=_clean(procedures.code))
+    procs = procs.select(
         "stay_id",
-        proc=procedure_key(procedures.code, policy.procedure_code_chars),
-        rank=procedure_rank(procedures.procedure_kind, procedures.code, policy),
+        proc=procedure_key(procs.clean, policy.procedure_code_chars, cleaned=True),
+        rank=procedure_rank(procs.procedure_kind, procs.clean, policy, cleaned=True),
     )
     procs = procs.filter(procs.proc.notnull() & (procs.proc != ""))
     combos = procs.group_by("stay_id").aggregate(
-        procedures=ibis.literal("+").join(procs.proc.collect(distinct=True).sort()),
+        procedures=ibis.literal("+").join(procs.proc.collect().unique().sort()),
         rank=procs["rank"].max(),
     )
     keyed = (

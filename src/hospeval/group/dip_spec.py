@@ -64,6 +64,7 @@ class DipPolicy:
 
     cost_column: str = "cost_total"
     core_min_stays: int = 15
+    core_min_share: float | None = None
     diagnosis_chars: int = 4
     procedure_code_chars: int | None = None
     trim: TrimPolicy = field(default_factory=lambda: TrimPolicy(method="none"))
@@ -103,6 +104,8 @@ def parse_dip_policy(raw: dict[str, Any], *, file: str) -> DipPolicy:
     return DipPolicy(
         cost_column=str(raw.get("cost_column", "cost_total")),
         core_min_stays=int(_number(raw.get("core_min_stays", 15), file=file, name="core_min_stays", low=1)),
+        core_min_share=None if raw.get("core_min_share") is None else _number(
+            raw["core_min_share"], file=file, name="core_min_share", low=0.0, high=1.0),
         diagnosis_chars=diagnosis_chars,
         procedure_code_chars=None if chars is None else int(
             _number(chars, file=file, name="procedure_code_chars", low=2)),

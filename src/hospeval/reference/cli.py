@@ -108,7 +108,11 @@ def reference_show(
                 raise HospevalError(f"drg_reference has no rows for {scheme} {version}", field="version")
             _print_table(rows.drop(["scheme", "version"]), f"drg_reference {scheme} {version}", limit)
         else:
-            _print_table(reference_versions(wh, scheme), "drg_reference versions")
+            versions = reference_versions(wh, scheme)
+            if versions.num_rows == 0:
+                console.print("no drg_reference version yet: run `hospeval reference build`")
+                return
+            _print_table(versions, "drg_reference versions")
 
 
 @dip_app.command("build")

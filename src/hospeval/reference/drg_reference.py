@@ -33,7 +33,7 @@ from hospeval.reference.spec import (
     ReferencePopulationError,
     load_reference_policy,
 )
-from hospeval.reference.store import replace_rows
+from hospeval.reference.store import materialised, replace_rows
 from hospeval.reference.trim import flag_kept
 from hospeval.warehouse import Warehouse
 
@@ -151,14 +151,15 @@ def build_drg_reference(wh: Warehouse, population: Population, version: str,
     """
     policy = policy or load_reference_policy()
     ref = reference_stays(wh.table("stays"), wh.table("stay_groups"), population, policy)
-    n_stays = int(wh.to_arrow(ref.aggregate(n=ref.count()))["n"][0].as_py())
-    if n_stays == 0:
-        raise ReferencePopulationError(
-            f"no grouped stays in stay_groups for {population.describe()}", field="scheme"
-        )
-    expr = drg_reference_expr(ref, policy, population.scheme, version)
-    key = {"scheme": population.scheme, "version": version}
-    replace_rows(wh, "drg_reference", expr, key)
+    # The population is read several times (bounds, means, overall mean): join it once, keep it cached.
+    with materialised(wh, ref, "reference_population") as cached:
+        n_stays = int(wh.to_arrow(cached.aggregate(n=cached.count()))["n"][0].as_py())
+        if n_stays == 0:
+            raise ReferencePopulationError(
+                f"no grouped stays in stay_groups for {population.describe()}", field="scheme"
+            )
+        expr = drg_reference_expr(cached, policy, population.scheme, version)
+        replace_rows(wh, "drg_reference", expr, {"scheme": population.scheme, "version": version})
     return _record_version(wh, population, version, policy)
 
 

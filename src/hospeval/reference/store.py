@@ -7,6 +7,10 @@ has the same shape whatever the first writer produced.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import ibis
 import pyarrow as pa
 
@@ -78,3 +82,18 @@ def count_rows(wh: Warehouse, name: str, where: dict[str, str]) -> int:
     """Count the rows of ``name`` matching ``where``."""
     condition = " AND ".join(f'"{c}" = ?' for c in where) or "TRUE"
     return wh.con.execute(f'SELECT count(*) FROM "{name}" WHERE {condition}', list(where.values())).fetchone()[0]
+
+
+@contextmanager
+def materialised(wh: Warehouse, expr: ibis.Table, purpose: str) -> Iterator[ibis.Table]:
+    """Compute ``expr`` once into a temporary table and yield it as an Ibis table; drop it afterwards.
+
+    Used where one intermediate result is read several times (a reference population, keyed stays).
+    Ibis' own ``Table.cache()`` fails to drop its table on a DuckDB backend made from a connection.
+    """
+    name = f"__hospeval_{purpose}_{uuid.uuid4().hex[:12]}"
+    wh.con.execute(f'CREATE TEMP TABLE "{name}" AS {ibis.to_sql(expr, dialect="duckdb")}')
+    try:
+        yield wh.ibis().table(name)
+    finally:
+        wh.con.execute(f'DROP TABLE IF EXISTS "{name}"')

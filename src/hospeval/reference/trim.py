@@ -24,6 +24,11 @@ import ibis.expr.types as ir
 from hospeval.reference.spec import TrimPolicy
 
 
+def without(table: ir.Table, *names: str) -> ir.Table:
+    """Return ``table`` without the columns ``names``, keeping column order (deterministic SQL)."""
+    return table.select([c for c in table.columns if c not in names])
+
+
 def quantile(column: ir.NumericColumn, q: float, percentiles: str) -> ir.NumericScalar:
     """Quantile ``q`` of ``column`` under the percentile policy (``exact`` / ``approximate``)."""
     if percentiles == "approximate":
@@ -68,14 +73,30 @@ def flag_kept(table: ir.Table, keys: list[str], value: str, trim: TrimPolicy,
     """Add ``trim_lower``, ``trim_upper`` and ``kept`` to ``table``.
 
     ``kept`` is true when ``value`` is positive and, if the group is trimmed, within the bounds
-    (bounds included). Rows with a NULL, zero or negative ``value`` are never kept.
+    (bounds included). Rows with a NULL, zero or negative ``value`` are never kept. A group whose
+    bounds would keep none of its rows is left untrimmed (NULL bounds).
     """
-    valid = table[value].notnull() & (table[value] > 0)
+    valid = valid_of(table, value)
     if trim.method == "none":
         null = ibis.null("float64")
         return table.mutate(trim_lower=null, trim_upper=null, kept=valid)
     bounds = trim_bounds(table, keys, value, trim, percentiles)
-    joined = table.left_join(bounds, keys).drop(*[f"{k}_right" for k in keys])
+    joined = without(table.left_join(bounds, keys), *[f"{k}_right" for k in keys])
     inside = joined.trim_lower.isnull() | joined[value].between(joined.trim_lower, joined.trim_upper)
-    kept = (joined[value].notnull() & (joined[value] > 0) & inside).fill_null(False)
-    return joined.mutate(kept=kept)
+    flagged = joined.mutate(_inside=(valid_of(joined, value) & inside).fill_null(False))
+    # A group whose bounds would leave no stay (tiny groups, narrow percentiles) is not trimmed.
+    emptied = flagged.group_by(keys).aggregate(_n_inside=flagged.count(where=flagged._inside))
+    flagged = without(flagged.left_join(emptied, keys), *[f"{k}_right" for k in keys])
+    untrimmed = flagged._n_inside == 0
+    kept = flagged._inside | (valid_of(flagged, value) & untrimmed)
+    flagged = flagged.mutate(
+        trim_lower=ibis.ifelse(untrimmed, ibis.null("float64"), flagged.trim_lower),
+        trim_upper=ibis.ifelse(untrimmed, ibis.null("float64"), flagged.trim_upper),
+        kept=kept.fill_null(False),
+    )
+    return without(flagged, "_inside", "_n_inside")
+
+
+def valid_of(table: ir.Table, value: str) -> ir.BooleanValue:
+    """Return true where ``value`` is a positive number (the only costs that enter a mean)."""
+    return table[value].notnull() & (table[value] > 0)
