@@ -30,7 +30,7 @@ Built-in differences (the truth the evaluation must find)
   kind; the others err on 0.3-2 % of stays, each of 3-5 kinds (``ProvinceTruth.error_kinds``). Every
   planted error is listed in the ``demo_planted_errors`` table (stay_id, hospital_id, kind, table_name,
   field) and counted in ``ProvinceTruth.planted_errors``.
-- ``day_surgery_leader``: a tertiary general hospital doing 65 % of eligible operations as day surgery.
+- ``day_surgery_leader``: a tertiary general hospital doing 85 % of eligible operations as day surgery.
 
 Examples
 --------

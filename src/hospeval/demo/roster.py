@@ -30,7 +30,7 @@ _SPECIALTY_MDC = {"eye": "C", "orthopaedic": "IX", "cardiovascular": "F", "oncol
 INEFFICIENCY = 1.25
 LOW_RISK_DEATH_FACTOR = 8.0
 HIGH_ERROR_RATE = 0.10
-DAY_SURGERY_LEADER_RATE = 0.65
+DAY_SURGERY_LEADER_RATE = 0.85
 ERROR_KINDS = ("missing_mandatory_field", "cost_sum_mismatch", "cost_subitem_exceeds_parent",
                "missing_external_cause", "missing_admission_condition", "wrong_surgery_level",
                "procedure_date_outside_stay", "missing_receiving_institution", "missing_autopsy",
@@ -178,7 +178,7 @@ def _consortia(hospitals: list[Hospital], urban: list[str], counties: list[str])
 def _behaviour(hospitals: list[Hospital], rng: np.random.Generator) -> None:
     """Draw each hospital's efficiency, mortality, error and day-surgery parameters."""
     price = {"3": 1.15, "2": 1.0, "1": 0.7}
-    day_surgery = {"general": 0.22, "specialty": 0.35, "tcm": 0.08, "maternal_child": 0.10, "community": 0.0}
+    day_surgery = {"general": 0.22, "specialty": 0.25, "tcm": 0.08, "maternal_child": 0.10, "community": 0.0}
     for h in hospitals:
         h.size *= float(np.exp(rng.normal(0, 0.25)))
         h.los_factor = float(np.exp(rng.normal(0, 0.06))) * (1.1 if h.category in ("tcm", "community") else 1.0)
@@ -248,9 +248,9 @@ def _mix_factor(h: Hospital, t: CaseTemplates) -> np.ndarray:
         f *= np.where(kind == MEDICAL, 1.3, 0.7) * np.where(_isin(mdc, "BEFI"), 1.5, 1.0)
     elif h.category == "specialty":
         own = t.neoplasm | _isin(mdc, "R") if h.specialty == "oncology" else _isin(mdc, _SPECIALTY_MDC[h.specialty])
-        f *= np.where(own, 1.0, 0.01)
+        f *= np.where(own, 1.0, 0.002)
     elif h.category == "maternal_child":
-        f *= np.select([_isin(mdc, "OP"), mdc == "N", t.age_years < 14], [1.0, 0.6, 0.8], 0.005)
+        f *= np.select([_isin(mdc, "OP"), mdc == "N", t.age_years < 14], [1.0, 0.4, 0.5], 0.003)
         f *= np.where(mdc == "A", 0.0, 1.0)
     elif h.category == "general" and h.level == "2":
         f *= np.where(_isin(mdc, "OP"), 0.7, 1.0)

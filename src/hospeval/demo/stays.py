@@ -132,7 +132,7 @@ def _outcomes(world: World, b: Batch, rng: np.random.Generator) -> None:
     risk = t.death_risk[tpl] * world.death_factor[h]
     planted = world.low_risk_death_factor[h] > 1
     low = t.low_risk[tpl]
-    risk = np.where(planted & low, risk * world.low_risk_death_factor[h] + 0.02, risk)
+    risk = np.where(planted & low, risk * world.low_risk_death_factor[h] + 0.03, risk)
     risk = np.where(b["day_surgery"], 0.0, np.minimum(risk, 0.9))
     severe = t.severity[tpl] == MCC
     up_p = np.select([world.level[h] == 1, world.level[h] == 2], [0.05, 0.02], 0.006) * np.where(severe, 2.5, 1.0)
