@@ -38,8 +38,8 @@ Examples
 >>> from hospeval.demo.generator import generate_province
 >>> with Warehouse(":memory:") as wh:
 ...     truth = generate_province(wh, stays=2000, seed=7)
-...     wh.count("stays"), truth.inefficient_hospital in truth.peers(truth.inefficient_hospital) + [truth.inefficient_hospital]
-(2000, True)
+...     wh.count("stays"), len(truth.hospitals), truth.hospital(truth.inefficient_hospital).peer_group
+(2000, 14, '2-general')
 """
 
 from __future__ import annotations
