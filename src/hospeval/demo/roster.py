@@ -207,7 +207,7 @@ def _plant(hospitals: list[Hospital], rng: np.random.Generator) -> None:
     deaths.low_risk_death_factor = LOW_RISK_DEATH_FACTOR
     deaths.size *= 1.5  # enough low-risk cases for the excess to show at demo scale
     deaths.tags.append("low_risk_deaths")
-    rest = [h for h in hospitals if h.level == "2" and h not in (inefficient, deaths)]
+    rest = [h for h in secondary if h not in (inefficient, deaths)]
     sloppy = rest[int(rng.integers(len(rest)))]
     sloppy.error_rate, sloppy.error_kinds = HIGH_ERROR_RATE, ERROR_KINDS
     sloppy.tags.append("poor_front_page_quality")
