@@ -181,6 +181,16 @@ def generate_province(warehouse: Warehouse, *, stays: int, seed: int = 42, year:
     if stays < 1 or batch_size < 1:
         raise HospevalError("stays and batch_size must be positive numbers")
     _check_empty(warehouse, replace)
+    bar = warehouse.con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0]
+    warehouse.con.execute("SET enable_progress_bar = false")  # the caller's progress callback reports
+    try:
+        return _generate(warehouse, stays, seed, year, hospitals, batch_size, progress, planted_errors_table)
+    finally:
+        warehouse.con.execute(f"SET enable_progress_bar = {str(bool(bar)).lower()}")
+
+
+def _generate(warehouse: Warehouse, stays: int, seed: int, year: int, hospitals: int | None, batch_size: int,
+              progress: Progress | None, planted_errors_table: str | None) -> ProvinceTruth:
     n_hospitals = hospitals or default_hospital_count(stays)
     roster_rng = np.random.default_rng([seed, 0])
     roster, consortia = build_roster(n_hospitals, roster_rng)

@@ -250,7 +250,7 @@ def _mix_factor(h: Hospital, t: CaseTemplates) -> np.ndarray:
         own = t.neoplasm | _isin(mdc, "R") if h.specialty == "oncology" else _isin(mdc, _SPECIALTY_MDC[h.specialty])
         f *= np.where(own, 1.0, 0.002)
     elif h.category == "maternal_child":
-        f *= np.select([_isin(mdc, "OP"), mdc == "N", t.age_years < 14], [1.0, 0.4, 0.5], 0.003)
+        f *= np.select([mdc == "P", mdc == "O", mdc == "N", t.age_years < 14], [3.0, 1.0, 0.4, 0.5], 0.003)
         f *= np.where(mdc == "A", 0.0, 1.0)
     elif h.category == "general" and h.level == "2":
         f *= np.where(_isin(mdc, "OP"), 0.7, 1.0)

@@ -34,7 +34,7 @@ _MDC_VOLUME = {"A": 0.05, "B": 1.4, "C": 0.9, "D": 0.9, "E": 2.0, "F": 2.0, "G":
 _KIND_VOLUME = {MEDICAL: 1.5, SURGICAL: 1.0, NON_OR: 0.7}
 _SEVERITY_VOLUME = {NO_CC: 1.0, CC: 1.3, MCC: 0.9}
 # Median length of stay (days) by kind and the multipliers of complication level and MDC.
-_LOS_KIND = {MEDICAL: 7.5, SURGICAL: 9.0, NON_OR: 7.0}
+_LOS_KIND = {MEDICAL: 6.5, SURGICAL: 8.0, NON_OR: 6.0}
 _LOS_SEVERITY = {NO_CC: 1.0, CC: 1.25, MCC: 1.7}
 _LOS_MDC = {"A": 2.5, "C": 0.55, "O": 0.55, "P": 0.9, "X": 0.8, "Z": 0.9}
 # Cost per day (yuan) and fixed cost of the principal operation by surgery level.
