@@ -39,7 +39,7 @@ Examples
 >>> with Warehouse(":memory:") as wh:
 ...     truth = generate_province(wh, stays=2000, seed=7)
 ...     wh.count("stays"), len(truth.hospitals), truth.hospital(truth.inefficient_hospital).peer_group
-(2000, 14, '2-general')
+(2000, 19, '2-general')
 """
 
 from __future__ import annotations

@@ -107,6 +107,7 @@ class CaseTemplates:
         return np.array(out, dtype=object)
 
 
+@cache
 def _adrg_factor(adrg: str, salt: str, sigma: float) -> float:
     """Return a lognormal factor fixed by the ADRG code (same for every generation seed)."""
     rng = np.random.default_rng(zlib.crc32(f"{adrg}:{salt}".encode()))
