@@ -194,7 +194,7 @@ def _generate(warehouse: Warehouse, stays: int, seed: int, year: int, hospitals:
     n_hospitals = hospitals or default_hospital_count(stays)
     roster_rng = np.random.default_rng([seed, 0])
     roster, consortia = build_roster(n_hospitals, roster_rng)
-    world = build_world(seed, year, roster, consortia, roster_rng)
+    world = build_world(seed, year, roster, consortia, roster_rng, stays)
     if planted_errors_table:
         warehouse.con.execute(f'CREATE OR REPLACE TABLE "{planted_errors_table}" (stay_id VARCHAR, '
                               "hospital_id VARCHAR, kind VARCHAR, table_name VARCHAR, field VARCHAR)")

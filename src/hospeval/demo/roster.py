@@ -60,7 +60,7 @@ class Hospital:
     day_surgery_rate: float = 0.0
     error_rate: float = 0.005
     error_kinds: tuple[str, ...] = ()
-    doctors_per_dept: int = 3
+    doctors_per_dept: int = 2  # minimum; grows with the volume (about 180 discharges per doctor)
     tags: list[str] = field(default_factory=list)
 
     @property
@@ -116,10 +116,10 @@ def build_roster(n: int, rng: np.random.Generator) -> tuple[list[Hospital], list
         return h
 
     for i in range(counts["tertiary_general"]):
-        add(f"{CITY}第{_ordinal(i)}人民医院", "3", "general", urban[i % n_urban], 10.0, doctors_per_dept=5)
+        add(f"{CITY}第{_ordinal(i)}人民医院", "3", "general", urban[i % n_urban], 10.0, doctors_per_dept=3)
     for i in range(counts["tertiary_tcm"]):
         add(f"{CITY}{'第' + _ordinal(i) if i else ''}中医医院", "3", "tcm", urban[i % n_urban], 4.0,
-            doctors_per_dept=4)
+            doctors_per_dept=3)
     names = list(SPECIALTIES)
     for i in range(counts["specialty"]):
         kind = names[i % len(names)]
@@ -129,14 +129,14 @@ def build_roster(n: int, rng: np.random.Generator) -> tuple[list[Hospital], list
     for i in range(counts["maternal_child"]):
         if i == 0 or not counties:
             add(f"{CITY}{'第' + _ordinal(i) if i else ''}妇幼保健院", "3", "maternal_child", urban[0], 4.0,
-                doctors_per_dept=4)
+                doctors_per_dept=3)
         else:
             county = counties[(i - 1) % len(counties)]
-            add(f"{county}妇幼保健院", "2", "maternal_child", county, 1.5, doctors_per_dept=3)
+            add(f"{county}妇幼保健院", "2", "maternal_child", county, 1.5, doctors_per_dept=2)
     ordinal = {d: int(d in counties) for d in urban + counties}  # county hospital = the first
     for i in range(counts["secondary_general"]):
         if i < len(counties):
-            add(f"{counties[i]}人民医院", "2", "general", counties[i], 4.0, doctors_per_dept=4)
+            add(f"{counties[i]}人民医院", "2", "general", counties[i], 4.0, doctors_per_dept=3)
         else:
             district = (urban + counties)[i % n_districts]
             add(f"{district}第{_ordinal(ordinal[district])}人民医院", "2", "general", district, 2.5)

@@ -13,7 +13,7 @@ import numpy as np
 
 from hospeval.demo.costs import self_pay_share, split_costs
 from hospeval.demo.templates import MCC, MEDICAL, NON_OR, SURGICAL
-from hospeval.demo.world import DOCTORS_MAX, World
+from hospeval.demo.world import World
 
 DAY = np.timedelta64(1, "D")
 # Payer mix (codes 1-9) for urban districts and for counties.
@@ -182,19 +182,15 @@ def _costs(world: World, b: Batch, rng: np.random.Generator) -> None:
 def _staff_and_details(world: World, b: Batch, rng: np.random.Generator) -> None:
     """Departments, doctors, external causes, pathology, autopsy, readmission plan."""
     t, tpl, h = world.templates, b.template, b.hospital
-    dept = world.template_dept[tpl]
     depts = world.depts.to_pylist()
-    general, tcm = depts.index("02"), depts.index("50")
-    dept = np.where(world.community[h], general, dept)
-    dept = np.where(world.tcm[h] & (rng.random(b.n) < 0.4), tcm, dept)
+    tcm = depts.index("50")
+    dept = np.where(world.tcm[h] & (rng.random(b.n) < 0.4), tcm, world.template_dept[tpl])
+    dept = world.dept_map[h, dept]
     b["discharge_dept"] = dept.astype(np.int32)
     moved = rng.random(b.n) < 0.04
-    b["admit_dept"] = np.where(moved & ~world.community[h], depts.index("03"), dept).astype(np.int32)
-    n_depts = len(depts)
-    slot = world.doctor_slot[h, dept]
-    k = rng.integers(0, DOCTORS_MAX, b.n) % world.doctors_per_dept[h]
-    base = (h.astype(np.int64) * n_depts + slot) * DOCTORS_MAX
-    b["attending"] = base + k
+    b["admit_dept"] = np.where(moved, world.dept_map[h, depts.index("03")], dept).astype(np.int32)
+    base = world.doctor_offset[h] + world.doctor_slot[h, dept].astype(np.int64) * world.doctors_per_dept[h]
+    b["attending"] = base + rng.integers(0, world.doctors_per_dept[h])
     b["director"] = base
     b["external_cause"] = np.where(t.injury[tpl], rng.integers(0, len(EXTERNAL_CAUSES), b.n), -1)
     has_pathology = t.neoplasm[tpl] & (t.kind[tpl] == SURGICAL)
