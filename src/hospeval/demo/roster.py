@@ -16,9 +16,11 @@ import numpy as np
 from hospeval.demo.templates import MCC, MEDICAL, NON_OR, SURGICAL, CaseTemplates
 
 PROVINCE, CITY = "示范省", "示范市"
-URBAN_DISTRICTS = ["东城区", "西城区", "南湖区", "北山区", "新港区", "高新区", "滨江区", "龙湖区"]
+URBAN_DISTRICTS = ["东城区", "西城区", "南湖区", "北山区", "新港区", "高新区", "滨江区", "龙湖区", "金山区",
+                   "银河区", "翠屏区", "望江区", "凤凰区", "白鹭区", "紫荆区", "玉泉区"]
 COUNTIES = ["青山县", "临河县", "白水县", "安平县", "石门县", "清源县", "永宁县", "桃源县", "平川县", "松溪县",
-            "长宁县", "云台县"]
+            "长宁县", "云台县", "柏林县", "泉水县", "丰乐县", "双河县", "宁远县", "东乡县", "西坪县", "南岭县",
+            "北塘县", "秀水县", "麻城县", "杨柳县"]
 _PLACE = ["东风", "和平", "新华", "长安", "建设", "胜利", "青年", "解放", "光明", "朝阳", "文化", "红旗", "团结",
           "幸福", "友谊", "前进", "黎明", "丰收", "金桥", "柳湾", "杏花", "梅岭", "桂园", "枫林"]
 _NUMERALS = "一二三四五六七八九十"
@@ -98,7 +100,12 @@ def _place(i: int) -> str:
 
 
 def _ordinal(i: int) -> str:
-    return _NUMERALS[i] if i < 10 else str(i + 1)
+    """Chinese numeral of ``i + 1`` (一 .. 九十九)."""
+    n = i + 1
+    if n <= 10:
+        return _NUMERALS[n - 1]
+    tens, ones = divmod(n, 10)
+    return (_NUMERALS[tens - 1] if tens > 1 else "") + "十" + (_NUMERALS[ones - 1] if ones else "")
 
 
 def build_roster(n: int, rng: np.random.Generator) -> tuple[list[Hospital], list[Consortium]]:
