@@ -5,10 +5,12 @@ Usage (from the repository root)::
     PYTHONPATH=src python benchmarks/bench_generate.py            # 1 million stays into a temp DuckDB file
     PYTHONPATH=src python benchmarks/bench_generate.py 20000000   # the 20 M scale
     PYTHONPATH=src python benchmarks/bench_generate.py 1000000 --memory   # in-memory warehouse
+    PYTHONPATH=src python benchmarks/bench_generate.py 1000000 --transaction   # all-or-nothing
 """
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import sys
 import tempfile
@@ -35,11 +37,15 @@ def main() -> None:
                     print(f"  {done:>12,} / {total:,} stays  {now - start:7.1f} s", flush=True)
                     last[0] = now
 
-            truth = generate_province(wh, stays=stays, seed=42, progress=progress)
+            atomic = wh.transaction() if "--transaction" in sys.argv else contextlib.nullcontext()
+            with atomic:
+                truth = generate_province(wh, stays=stays, seed=42, progress=progress)
             seconds = time.perf_counter() - start
             counts = {t: wh.count(t) for t in ("stays", "stay_diagnoses", "stay_procedures", "hospital_facts")}
         size = Path(path).stat().st_size / 1e6 if not in_memory else 0.0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    mode = ("in-memory" if in_memory else "file") + (", one transaction" if "--transaction" in sys.argv else "")
+    print(f"warehouse:        {mode}")
     print(f"stays:            {stays:,} in {len(truth.hospitals)} hospitals")
     print(f"rows:             {counts}")
     print(f"seconds:          {seconds:.1f}")
