@@ -117,13 +117,12 @@ def _calendar(world: World, b: Batch, rng: np.random.Generator) -> None:
                       [1, 3, 9], 2)
     b["admission_route"] = np.where(day_surgery, 2, route).astype(np.int8)
     hour_admit = np.where(b["admission_route"] == 1, rng.integers(0, 24, b.n), rng.integers(8, 17, b.n))
+    hour_admit = np.where(same_day, np.minimum(hour_admit, 17), hour_admit)  # same-day stays end by 23:59
     minute = rng.integers(0, 60, (2, b.n))
     b["admit_time"] = (b["admit_date"].astype("datetime64[m]") + (hour_admit * 60 + minute[0]).astype("timedelta64[m]"))
-    hour_out = np.where(same_day, np.maximum(hour_admit + rng.integers(3, 7, b.n), 0), rng.integers(8, 18, b.n))
-    b["discharge_time"] = b["discharge_date"].astype("datetime64[m]") + (
-        np.minimum(hour_out, 23) * 60 + minute[1]).astype("timedelta64[m]")
-    same_day_late = b["discharge_time"] <= b["admit_time"]
-    b["discharge_time"] = np.where(same_day_late, b["admit_time"] + np.timedelta64(90, "m"), b["discharge_time"])
+    hour_out = np.where(same_day, hour_admit + rng.integers(3, 7, b.n), rng.integers(8, 18, b.n))
+    b["discharge_time"] = b["discharge_date"].astype("datetime64[m]") + (hour_out * 60 + minute[1]).astype(
+        "timedelta64[m]")
 
 
 def _outcomes(world: World, b: Batch, rng: np.random.Generator) -> None:
