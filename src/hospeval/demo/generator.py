@@ -24,10 +24,10 @@ Built-in differences (the truth the evaluation must find)
 ---------------------------------------------------------
 - ``inefficient_hospital``: a secondary general hospital whose LOS and cost are 25 % above its peers'
   (other secondary general hospitals) for the same conditions (``INEFFICIENCY``).
-- ``low_risk_death_hospital``: a secondary general hospital with about 15 times the deaths of its peers in
-  low-risk conditions (templates in the lowest 35 % of death risk).
-- ``poor_quality_hospital``: a secondary general hospital with front-page errors on ~10 % of its stays, of every
-  kind; the others err on 0.3-2 % of stays, each of 3-5 kinds (``ProvinceTruth.error_kinds``). Every
+- ``low_risk_death_hospital``: a secondary general hospital where about 3 % of stays in low-risk conditions
+  (templates in the lowest 35 % of death risk) end in death, against about 0.02 % elsewhere.
+- ``poor_quality_hospital``: a secondary general hospital with front-page errors on ~10 % of its stays, of
+  every kind; the others err on 0.3-2 % of stays, each of 3-5 kinds (``ProvinceTruth.error_kinds``). Every
   planted error is listed in the ``demo_planted_errors`` table (stay_id, hospital_id, kind, table_name,
   field) and counted in ``ProvinceTruth.planted_errors``.
 - ``day_surgery_leader``: a tertiary general hospital doing 85 % of eligible operations as day surgery.
