@@ -72,6 +72,16 @@ def test_field_level_rules_except_planted(wh):
                       "AND receiving_institution IS NOT NULL") == 0
 
 
+def test_every_error_kind_names_its_table_and_field():
+    from hospeval.demo.planted import ERROR_KIND_FIELDS
+    from hospeval.demo.roster import ERROR_KINDS
+    from hospeval.model import table_spec
+
+    assert set(ERROR_KIND_FIELDS) == set(ERROR_KINDS)
+    for table, column in ERROR_KIND_FIELDS.values():
+        table_spec(table).column(column)
+
+
 def test_truth_counts_match_the_planted_table(wh, truth):
     rows = wh.con.execute("SELECT hospital_id, kind, count(*) FROM demo_planted_errors GROUP BY ALL").fetchall()
     assert {(h, k): n for h, k, n in rows} == {(h, k): n for h, kinds in truth.planted_errors.items()
