@@ -59,7 +59,11 @@ def test_procedure_dates_within_stay_except_planted(wh):
 def test_field_level_rules_except_planted(wh):
     assert _ids(wh, "SELECT stay_id FROM stay_diagnoses WHERE admission_condition IS NULL") == _planted(
         wh, "missing_admission_condition")
-    assert _ids(wh, "SELECT stay_id FROM stays WHERE admission_count IS NULL") == _planted(wh, "missing_mandatory_field")
+    mandatory = "admission_count IS NULL OR admission_route IS NULL OR attending_doctor IS NULL"
+    assert _ids(wh, f"SELECT stay_id FROM stays WHERE {mandatory}") == _planted(wh, "missing_mandatory_field")
+    for field in ("admission_count", "admission_route", "attending_doctor"):
+        assert _ids(wh, f"SELECT stay_id FROM stays WHERE {field} IS NULL") == _ids(
+            wh, f"SELECT stay_id FROM demo_planted_errors WHERE field = '{field}'")
     injuries = """SELECT s.stay_id FROM stays s JOIN stay_diagnoses d ON d.stay_id = s.stay_id AND d.seq = 0
                   WHERE substr(d.code, 1, 1) IN ('S', 'T') AND s.external_cause_code IS NULL"""
     assert _ids(wh, injuries) == _planted(wh, "missing_external_cause")
