@@ -43,3 +43,14 @@ def test_wards_and_doctors(wh, truth):
     community_depts = wh.con.execute("""SELECT DISTINCT discharge_dept FROM stays JOIN hospitals USING (hospital_id)
                                         WHERE category = 'community'""").fetchall()
     assert community_depts == [("02",)]
+
+
+def test_truth_serialises_to_json(truth):
+    import json
+
+    data = json.loads(json.dumps(truth.as_dict(), ensure_ascii=False))
+    assert data["inefficient_hospital"] == truth.inefficient_hospital
+    assert len(data["hospitals"]) == len(truth.hospitals)
+    assert sum(n for kinds in data["planted_errors"].values() for n in kinds.values()) == truth.planted_error_count()
+    assert any("day_surgery_leader" in h["tags"] for h in data["hospitals"])
+    assert len(truth.summary_lines()) >= 6

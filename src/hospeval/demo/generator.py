@@ -111,6 +111,26 @@ class ProvinceTruth:
         return sum(n for h, kinds in self.planted_errors.items() if hospital_id in (None, h)
                    for k, n in kinds.items() if kind in (None, k))
 
+    def as_dict(self) -> dict[str, object]:
+        """Return the truth as plain JSON-serialisable data (e.g. to write ``demo_truth.json``)."""
+        return {
+            "seed": self.seed, "year": self.year, "stays": self.stays,
+            "hospitals": [{"hospital_id": h.hospital_id, "name": h.name, "level": h.level, "category": h.category,
+                           "specialty": h.specialty, "district": h.district, "consortium_id": h.consortium_id,
+                           "consortium_role": h.consortium_role, "peer_group": h.peer_group, "tags": list(h.tags),
+                           "los_factor": round(h.los_factor, 4), "cost_factor": round(h.cost_factor, 4),
+                           "day_surgery_rate": round(h.day_surgery_rate, 4), "error_rate": h.error_rate,
+                           "error_kinds": list(h.error_kinds)} for h in self.hospitals],
+            "consortia": [{"consortium_id": c.consortium_id, "kind": c.kind, "district": c.district, "lead": c.lead,
+                           "members": list(c.members)} for c in self.consortia],
+            "inefficient_hospital": self.inefficient_hospital, "inefficiency_factor": self.inefficiency_factor,
+            "low_risk_death_hospital": self.low_risk_death_hospital,
+            "low_risk_death_factor": self.low_risk_death_factor,
+            "poor_quality_hospital": self.poor_quality_hospital, "day_surgery_leader": self.day_surgery_leader,
+            "day_surgery_leader_rate": self.day_surgery_leader_rate, "planted_errors": self.planted_errors,
+            "planted_errors_table": self.planted_errors_table,
+        }
+
     def summary_lines(self) -> list[str]:
         """Human-readable lines describing the province and its built-in differences."""
         levels = {lvl: sum(h.level == lvl for h in self.hospitals) for lvl in ("3", "2", "1")}
