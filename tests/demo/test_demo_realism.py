@@ -130,3 +130,10 @@ def test_doctors_departments_and_surgery_details(wh):
                          AND (incision_class IS NULL OR anaesthesia_method IS NULL OR urgency IS NULL)""") == 0
     assert scalar(wh, "SELECT count(*) FROM stays WHERE icu_hours > 0") > 0
     assert scalar(wh, "SELECT count(*) FROM stays WHERE ventilator_hours > icu_hours") == 0
+
+
+def test_no_front_page_rule_is_broken_by_the_templates_themselves(wh):
+    assert scalar(wh, """SELECT count(*) FROM stay_diagnoses WHERE seq = 0 AND (code LIKE 'Z37%' OR code LIKE 'Z38%'
+                         OR code LIKE 'B95%' OR code LIKE 'B96%' OR code LIKE 'B97%' OR code LIKE 'T31%')""") == 0
+    assert scalar(wh, """SELECT count(*) FROM stays s JOIN stay_diagnoses d USING (stay_id)
+                         WHERE d.code LIKE 'Z37%' AND s.sex <> '2'""") == 0

@@ -46,6 +46,10 @@ _DEATH_RISK = {(MEDICAL, NO_CC): 0.002, (MEDICAL, CC): 0.008, (MEDICAL, MCC): 0.
                (NON_OR, NO_CC): 0.0015, (NON_OR, CC): 0.005, (NON_OR, MCC): 0.025}
 _DEATH_MDC = {"A": 3.0, "B": 1.6, "C": 0.05, "E": 1.5, "F": 1.5, "M": 0.3, "N": 0.3, "O": 0.01, "P": 0.5,
               "R": 1.8, "T": 1.3, "W": 1.5, "X": 0.3, "Z": 0.2}
+# Codes the 住院病案首页数据填写质量规范 does not allow as principal diagnosis; templates with one (and other
+# records of the grouper test sample no front page would show) get no volume, so that the demo's only
+# front-page errors are the planted ones.
+_NOT_PRINCIPAL = ("Z37", "Z38", "B95", "B96", "B97", "T31", *(f"Z{n}" for n in range(85, 93)))
 # Share of templates (by death risk) that form the "low-risk conditions" of the truth.
 LOW_RISK_QUANTILE = 0.35
 
@@ -189,7 +193,7 @@ def _traits(row: dict[str, str]) -> dict[str, float]:
         cost *= 3.0
     risk = 0.6 * _DEATH_RISK[(kind, severity)] * _DEATH_MDC.get(mdc, 1.0) * _adrg_factor(adrg, "death", 0.8)
     volume = (_MDC_VOLUME.get(mdc, 0.5) * _KIND_VOLUME[kind] * _SEVERITY_VOLUME[severity]
-              * _adrg_factor(adrg, "volume", 1.0))
+              * _adrg_factor(adrg, "volume", 1.0)) * _plausible_front_page(row["diagnoses"].split("|"), mdc)
     sex = {"M": 1, "N": 2, "O": 2}.get(mdc, int(row["sex"]))
     age = int(row["age_years"])
     if mdc == "O":
@@ -206,6 +210,19 @@ def _traits(row: dict[str, str]) -> dict[str, float]:
         and mdc not in ("A", "O", "P"),
         "injury": principal[0] in "ST", "neoplasm_behaviour": _neoplasm_behaviour(principal),
     }
+
+
+def _plausible_front_page(diagnoses: list[str], mdc: str) -> bool:
+    """Tell whether a sample record could be a valid front page.
+
+    Not when Z37/Z38 ... is the principal diagnosis, an outcome of delivery (Z37) appears outside a
+    pregnancy stay, or a delivery (O80-O84) lacks its outcome.
+    """
+    principal = diagnoses[0]
+    has_outcome = any(c.startswith("Z37") for c in diagnoses)
+    if principal.startswith(_NOT_PRINCIPAL) or (has_outcome and mdc != "O"):
+        return False
+    return not (principal[:3] in ("O80", "O81", "O82", "O83", "O84") and not has_outcome)
 
 
 def _neoplasm_behaviour(code: str) -> int:
