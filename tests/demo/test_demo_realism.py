@@ -137,3 +137,13 @@ def test_no_front_page_rule_is_broken_by_the_templates_themselves(wh):
                          OR code LIKE 'B95%' OR code LIKE 'B96%' OR code LIKE 'B97%' OR code LIKE 'T31%')""") == 0
     assert scalar(wh, """SELECT count(*) FROM stays s JOIN stay_diagnoses d USING (stay_id)
                          WHERE d.code LIKE 'Z37%' AND s.sex <> '2'""") == 0
+
+
+def test_sex_specific_codes_match_the_sex(wh):
+    female = ["O", "N7", "N8", "N9", "C53", "C56", "D25", "Z34", "Z37"]
+    male = ["N40", "N45", "C61", "C62", "D29"]
+    like = lambda codes: " OR ".join(f"d.code LIKE '{c}%'" for c in codes)  # noqa: E731
+    assert scalar(wh, f"SELECT count(*) FROM stays s JOIN stay_diagnoses d USING (stay_id) "
+                      f"WHERE s.sex = '1' AND ({like(female)})") == 0
+    assert scalar(wh, f"SELECT count(*) FROM stays s JOIN stay_diagnoses d USING (stay_id) "
+                      f"WHERE s.sex = '2' AND ({like(male)})") == 0

@@ -50,6 +50,12 @@ _DEATH_MDC = {"A": 3.0, "B": 1.6, "C": 0.05, "E": 1.5, "F": 1.5, "M": 0.3, "N": 
 # records of the grouper test sample no front page would show) get no volume, so that the demo's only
 # front-page errors are the planted ones.
 _NOT_PRINCIPAL = ("Z37", "Z38", "B95", "B96", "B97", "T31", *(f"Z{n}" for n in range(85, 93)))
+# Sex-specific ICD-10 categories (pregnancy, female / male genital organs and their neoplasms ...).
+_FEMALE_ONLY = ("O", "N7", "N8", "N9", "C51", "C52", "C53", "C54", "C55", "C56", "C57", "C58", "D06", "D25",
+                "D26", "D27", "D28", "D39", "E28", "Z32", "Z33", "Z34", "Z35", "Z36", "Z37", "Z39", "Q50", "Q51",
+                "Q52")
+_MALE_ONLY = ("N40", "N41", "N42", "N43", "N44", "N45", "N46", "N47", "N48", "N49", "N50", "N51", "C60", "C61",
+              "C62", "C63", "D29", "D40", "E29", "Q53", "Q54", "Q55")
 # Share of templates (by death risk) that form the "low-risk conditions" of the truth.
 LOW_RISK_QUANTILE = 0.35
 
@@ -194,7 +200,9 @@ def _traits(row: dict[str, str]) -> dict[str, float]:
     risk = 0.6 * _DEATH_RISK[(kind, severity)] * _DEATH_MDC.get(mdc, 1.0) * _adrg_factor(adrg, "death", 0.8)
     volume = (_MDC_VOLUME.get(mdc, 0.5) * _KIND_VOLUME[kind] * _SEVERITY_VOLUME[severity]
               * _adrg_factor(adrg, "volume", 1.0)) * _plausible_front_page(row["diagnoses"].split("|"), mdc)
-    sex = {"M": 1, "N": 2, "O": 2}.get(mdc, int(row["sex"]))
+    sex = _sex(row["diagnoses"].split("|"), mdc, int(row["sex"]))
+    volume *= sex > 0
+    sex = sex or int(row["sex"])
     age = int(row["age_years"])
     if mdc == "O":
         age = min(max(age, 20), 44)
@@ -210,6 +218,15 @@ def _traits(row: dict[str, str]) -> dict[str, float]:
         and mdc not in ("A", "O", "P"),
         "injury": principal[0] in "ST", "neoplasm_behaviour": _neoplasm_behaviour(principal),
     }
+
+
+def _sex(diagnoses: list[str], mdc: str, recorded: int) -> int:
+    """Sex the diagnoses and MDC imply (1 male, 2 female), the recorded one if free, 0 if contradictory."""
+    female = mdc in "NO" or any(c.startswith(_FEMALE_ONLY) for c in diagnoses)
+    male = mdc == "M" or any(c.startswith(_MALE_ONLY) for c in diagnoses)
+    if female and male:
+        return 0
+    return 2 if female else 1 if male else recorded
 
 
 def _plausible_front_page(diagnoses: list[str], mdc: str) -> bool:
