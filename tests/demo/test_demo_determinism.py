@@ -55,3 +55,22 @@ def test_hospital_count_override_and_scaling():
     with Warehouse(":memory:") as wh:
         truth = generate_province(wh, stays=500, seed=1, hospitals=20)
         assert wh.count("hospitals") == 20 == len(truth.hospitals)
+
+
+def test_a_failed_run_inside_a_transaction_leaves_the_warehouse_as_it_was():
+    def fail(done, total):
+        if done >= 1000:
+            raise RuntimeError("interrupted")
+
+    with Warehouse(":memory:") as wh:
+        wh.ensure_schema()
+        with pytest.raises(RuntimeError), wh.transaction():
+            generate_province(wh, stays=3000, seed=1, batch_size=1000, progress=fail)
+        assert all(wh.count(t) == 0 for t in TABLES)
+
+
+def test_planted_error_table_is_optional():
+    with Warehouse(":memory:") as wh:
+        truth = generate_province(wh, stays=1000, seed=1, planted_errors_table=None)
+        assert not wh.has_table(PLANTED_ERRORS_TABLE)
+        assert truth.planted_errors_table is None and truth.planted_error_count() >= 0

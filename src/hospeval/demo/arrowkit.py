@@ -43,7 +43,7 @@ def _fixed_strings(chars: np.ndarray) -> pa.Array:
     """Arrow strings from a ``(rows, width)`` uint8 matrix of ASCII characters."""
     n, width = chars.shape
     offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
-    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(chars.tobytes())])
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(chars))])
 
 
 def decimal_from_cents(cents: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
@@ -53,7 +53,7 @@ def decimal_from_cents(cents: np.ndarray, valid: np.ndarray | None = None) -> pa
     words[:, 0] = c
     words[:, 1] = c >> 63
     bitmap = None if valid is None else pa.array(valid, pa.bool_()).buffers()[1]
-    return pa.Array.from_buffers(pa.decimal128(14, 2), len(c), [bitmap, pa.py_buffer(words.tobytes())])
+    return pa.Array.from_buffers(pa.decimal128(14, 2), len(c), [bitmap, pa.py_buffer(words)])
 
 
 def take_strings(vocabulary: pa.Array, index: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:

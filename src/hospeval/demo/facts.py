@@ -98,7 +98,7 @@ def hospital_metrics(h: Hospital, i: int, totals: StayTotals, days: int, rng: np
     stays, los = totals.annual("stays")[i], totals.annual("los")[i]
     u = lambda lo, hi: float(rng.uniform(lo, hi))  # noqa: E731
     occupancy = _by_level(h, 0.93, 0.86, 0.66) * u(0.95, 1.05)
-    beds = max(5.0, float(np.ceil(los / (days * occupancy))))
+    beds = max(3.0, float(np.ceil(los / (days * occupancy))))
     visit_ratio = _by_level(h, 14, 12, 55) * {"tcm": 1.5, "maternal_child": 0.9}.get(h.category, 1.0)
     outpatient = round(stays * visit_ratio * u(0.9, 1.1))
     emergency = round(outpatient * _by_level(h, 0.11, 0.09, 0.03) * (0.4 if h.category == "specialty" else 1))

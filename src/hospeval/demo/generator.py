@@ -24,13 +24,13 @@ Built-in differences (the truth the evaluation must find)
 ---------------------------------------------------------
 - ``inefficient_hospital``: a secondary general hospital whose LOS and cost are 25 % above its peers'
   (other secondary general hospitals) for the same conditions (``INEFFICIENCY``).
-- ``low_risk_death_hospital``: a secondary general hospital with about 15 times the deaths of its peers in
-  low-risk conditions (templates in the lowest 35 % of death risk).
-- ``poor_quality_hospital``: a secondary hospital with front-page errors on ~10 % of its stays, of every
-  kind; the others err on 0.3-2 % of stays, each of 3-5 kinds (``ProvinceTruth.error_kinds``). Every
+- ``low_risk_death_hospital``: a secondary general hospital where about 3 % of stays in low-risk conditions
+  (templates in the lowest 35 % of death risk) end in death, against about 0.02 % elsewhere.
+- ``poor_quality_hospital``: a secondary general hospital with front-page errors on ~10 % of its stays, of
+  every kind; the others err on 0.3-2 % of stays, each of 3-5 kinds (``ProvinceTruth.error_kinds``). Every
   planted error is listed in the ``demo_planted_errors`` table (stay_id, hospital_id, kind, table_name,
   field) and counted in ``ProvinceTruth.planted_errors``.
-- ``day_surgery_leader``: a tertiary general hospital doing 65 % of eligible operations as day surgery.
+- ``day_surgery_leader``: a tertiary general hospital doing 85 % of eligible operations as day surgery.
 
 Examples
 --------
@@ -38,8 +38,8 @@ Examples
 >>> from hospeval.demo.generator import generate_province
 >>> with Warehouse(":memory:") as wh:
 ...     truth = generate_province(wh, stays=2000, seed=7)
-...     wh.count("stays"), truth.inefficient_hospital in truth.peers(truth.inefficient_hospital) + [truth.inefficient_hospital]
-(2000, True)
+...     wh.count("stays"), len(truth.hospitals), truth.hospital(truth.inefficient_hospital).peer_group
+(2000, 19, '2-general')
 """
 
 from __future__ import annotations
@@ -111,6 +111,26 @@ class ProvinceTruth:
         return sum(n for h, kinds in self.planted_errors.items() if hospital_id in (None, h)
                    for k, n in kinds.items() if kind in (None, k))
 
+    def as_dict(self) -> dict[str, object]:
+        """Return the truth as plain JSON-serialisable data (e.g. to write ``demo_truth.json``)."""
+        return {
+            "seed": self.seed, "year": self.year, "stays": self.stays,
+            "hospitals": [{"hospital_id": h.hospital_id, "name": h.name, "level": h.level, "category": h.category,
+                           "specialty": h.specialty, "district": h.district, "consortium_id": h.consortium_id,
+                           "consortium_role": h.consortium_role, "peer_group": h.peer_group, "tags": list(h.tags),
+                           "los_factor": round(h.los_factor, 4), "cost_factor": round(h.cost_factor, 4),
+                           "day_surgery_rate": round(h.day_surgery_rate, 4), "error_rate": h.error_rate,
+                           "error_kinds": list(h.error_kinds)} for h in self.hospitals],
+            "consortia": [{"consortium_id": c.consortium_id, "kind": c.kind, "district": c.district, "lead": c.lead,
+                           "members": list(c.members)} for c in self.consortia],
+            "inefficient_hospital": self.inefficient_hospital, "inefficiency_factor": self.inefficiency_factor,
+            "low_risk_death_hospital": self.low_risk_death_hospital,
+            "low_risk_death_factor": self.low_risk_death_factor,
+            "poor_quality_hospital": self.poor_quality_hospital, "day_surgery_leader": self.day_surgery_leader,
+            "day_surgery_leader_rate": self.day_surgery_leader_rate, "planted_errors": self.planted_errors,
+            "planted_errors_table": self.planted_errors_table,
+        }
+
     def summary_lines(self) -> list[str]:
         """Human-readable lines describing the province and its built-in differences."""
         levels = {lvl: sum(h.level == lvl for h in self.hospitals) for lvl in ("3", "2", "1")}
@@ -177,14 +197,30 @@ def generate_province(warehouse: Warehouse, *, stays: int, seed: int = 42, year:
     -------
     ProvinceTruth
         The roster, consortia and built-in differences.
+
+    Notes
+    -----
+    Batches are committed one by one, so memory stays flat up to 20 M stays (about 0.8 GB at 200 000
+    per batch). For an all-or-nothing run of a small province wrap the call in ``warehouse.transaction()``;
+    DuckDB then holds the uncommitted rows, about 1 GB per million stays.
     """
     if stays < 1 or batch_size < 1:
         raise HospevalError("stays and batch_size must be positive numbers")
     _check_empty(warehouse, replace)
+    bar = warehouse.con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0]
+    warehouse.con.execute("SET enable_progress_bar = false")  # the caller's progress callback reports
+    try:
+        return _generate(warehouse, stays, seed, year, hospitals, batch_size, progress, planted_errors_table)
+    finally:
+        warehouse.con.execute(f"SET enable_progress_bar = {str(bool(bar)).lower()}")
+
+
+def _generate(warehouse: Warehouse, stays: int, seed: int, year: int, hospitals: int | None, batch_size: int,
+              progress: Progress | None, planted_errors_table: str | None) -> ProvinceTruth:
     n_hospitals = hospitals or default_hospital_count(stays)
     roster_rng = np.random.default_rng([seed, 0])
     roster, consortia = build_roster(n_hospitals, roster_rng)
-    world = build_world(seed, year, roster, consortia, roster_rng)
+    world = build_world(seed, year, roster, consortia, roster_rng, stays)
     if planted_errors_table:
         warehouse.con.execute(f'CREATE OR REPLACE TABLE "{planted_errors_table}" (stay_id VARCHAR, '
                               "hospital_id VARCHAR, kind VARCHAR, table_name VARCHAR, field VARCHAR)")

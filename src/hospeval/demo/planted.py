@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from hospeval.demo.costs import SUB_ITEMS, TOP
+from hospeval.demo.costs import TOP
 from hospeval.demo.roster import ERROR_KINDS
 from hospeval.demo.stays import Batch
 from hospeval.demo.world import World
 
-# kind -> (table, field) the error shows in.
+# Front-page fields the 质量规范 requires but the canonical schema leaves nullable; a
+# missing_mandatory_field error blanks one of them (the planted-error row names which).
+MANDATORY_FIELDS = ("admission_count", "admission_route", "attending_doctor")
+# kind -> (table, field) the error shows in (for missing_mandatory_field: the first of MANDATORY_FIELDS).
 ERROR_KIND_FIELDS = {
     "missing_mandatory_field": ("stays", "admission_count"),
     "cost_sum_mismatch": ("stays", "cost_total"),
@@ -32,7 +35,6 @@ _K = {k: i for i, k in enumerate(ERROR_KINDS)}
 # Categories that may be zeroed for a sum mismatch (no sub-items, so parents stay consistent).
 _LEAF_TOP = [c for c in TOP if c not in ("cost_nonsurgical_treatment", "cost_surgical_treatment",
                                          "cost_western_drugs")]
-assert set(SUB_ITEMS) and len(ERROR_KIND_FIELDS) == len(ERROR_KINDS)
 
 
 def plant_errors(world: World, b: Batch, dx: dict[str, np.ndarray], px: dict[str, np.ndarray],
@@ -62,7 +64,10 @@ def plant_errors(world: World, b: Batch, dx: dict[str, np.ndarray], px: dict[str
 
 
 def _missing_mandatory(b, dx, px, sel, ppx, rng):  # noqa: D103, ANN001, ANN202
-    b["admission_count_valid"][sel] = False
+    choice = rng.integers(0, len(MANDATORY_FIELDS), len(sel))
+    b["mandatory_field"][sel] = choice
+    for j, name in enumerate(MANDATORY_FIELDS):
+        b[f"{name}_valid"][sel[choice == j]] = False
 
 
 def _cost_sum(b, dx, px, sel, ppx, rng):  # noqa: D103, ANN001, ANN202

@@ -8,6 +8,7 @@ indicator stages judge surgery levels and minimally-invasive operations from the
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from functools import cache
 
@@ -28,6 +29,11 @@ _MINIMALLY_INVASIVE = ("51.23", "47.01", "17.1", "17.2", "17.3", "53.42", "53.43
                        "68.71", "65.01", "65.25", "65.31", "65.41", "65.53", "65.63", "66.21", "66.22", "66.29",
                        "54.21", "45.81", "32.20", "32.25", "32.30", "32.41", "60.2", "57.4", "80.6", "80.2",
                        "81.82", "01.59x0", "07.6", "22.6", "28.2")
+# Operations through natural orifices (transurethral, endoscopic, transvaginal): incision class 0.
+_NATURAL_ORIFICE = ("60.2", "57.4", "45.3", "45.4", "42.33", "43.41", "51.85", "51.86", "51.88", "56.0", "56.2",
+                    "68.12", "68.16", "69.0", "69.5", "21.3", "30.0", "28.2")
+# MDCs where a share of the operations are done laparoscopically / thoracoscopically / arthroscopically.
+_ENDOSCOPIC_MDCS = "EFGHIJKLMN"
 # Incision class of open operations by MDC: clean (I) for eye, nervous system, bones, breast, heart,
 # thyroid; clean-contaminated (II) for digestive, hepatobiliary, urinary, genital and obstetric surgery.
 CLEAN_MDCS = "BCDFIJK"
@@ -79,6 +85,8 @@ def _traits(t: CaseTemplates) -> ProcedureTraits:
             elif k == SURGERY:
                 expected = int(t.surgery_level[tpl]) or 2
                 level[j] = expected if j == first else max(1, expected - 1)
-                mi[j] = int(code.startswith(_MINIMALLY_INVASIVE))
-                incision[j] = 0 if mi[j] else (1 if t.mdc[tpl] in CLEAN_MDCS else 2)
+                natural = code.startswith(_NATURAL_ORIFICE)
+                scoped = t.mdc[tpl] in _ENDOSCOPIC_MDCS and zlib.crc32(code.encode()) % 100 < 25
+                mi[j] = int(code.startswith(_MINIMALLY_INVASIVE) or natural or scoped)
+                incision[j] = 0 if natural else (1 if t.mdc[tpl] in CLEAN_MDCS else 2)
     return ProcedureTraits(kind, level, mi, incision, principal)

@@ -16,9 +16,11 @@ import numpy as np
 from hospeval.demo.templates import MCC, MEDICAL, NON_OR, SURGICAL, CaseTemplates
 
 PROVINCE, CITY = "示范省", "示范市"
-URBAN_DISTRICTS = ["东城区", "西城区", "南湖区", "北山区", "新港区", "高新区", "滨江区", "龙湖区"]
+URBAN_DISTRICTS = ["东城区", "西城区", "南湖区", "北山区", "新港区", "高新区", "滨江区", "龙湖区", "金山区",
+                   "银河区", "翠屏区", "望江区", "凤凰区", "白鹭区", "紫荆区", "玉泉区"]
 COUNTIES = ["青山县", "临河县", "白水县", "安平县", "石门县", "清源县", "永宁县", "桃源县", "平川县", "松溪县",
-            "长宁县", "云台县"]
+            "长宁县", "云台县", "柏林县", "泉水县", "丰乐县", "双河县", "宁远县", "东乡县", "西坪县", "南岭县",
+            "北塘县", "秀水县", "麻城县", "杨柳县"]
 _PLACE = ["东风", "和平", "新华", "长安", "建设", "胜利", "青年", "解放", "光明", "朝阳", "文化", "红旗", "团结",
           "幸福", "友谊", "前进", "黎明", "丰收", "金桥", "柳湾", "杏花", "梅岭", "桂园", "枫林"]
 _NUMERALS = "一二三四五六七八九十"
@@ -30,7 +32,7 @@ _SPECIALTY_MDC = {"eye": "C", "orthopaedic": "IX", "cardiovascular": "F", "oncol
 INEFFICIENCY = 1.25
 LOW_RISK_DEATH_FACTOR = 8.0
 HIGH_ERROR_RATE = 0.10
-DAY_SURGERY_LEADER_RATE = 0.65
+DAY_SURGERY_LEADER_RATE = 0.85
 ERROR_KINDS = ("missing_mandatory_field", "cost_sum_mismatch", "cost_subitem_exceeds_parent",
                "missing_external_cause", "missing_admission_condition", "wrong_surgery_level",
                "procedure_date_outside_stay", "missing_receiving_institution", "missing_autopsy",
@@ -60,7 +62,7 @@ class Hospital:
     day_surgery_rate: float = 0.0
     error_rate: float = 0.005
     error_kinds: tuple[str, ...] = ()
-    doctors_per_dept: int = 3
+    doctors_per_dept: int = 2  # minimum; grows with the volume (about 180 discharges per doctor)
     tags: list[str] = field(default_factory=list)
 
     @property
@@ -98,7 +100,12 @@ def _place(i: int) -> str:
 
 
 def _ordinal(i: int) -> str:
-    return _NUMERALS[i] if i < 10 else str(i + 1)
+    """Chinese numeral of ``i + 1`` (一 .. 九十九)."""
+    n = i + 1
+    if n <= 10:
+        return _NUMERALS[n - 1]
+    tens, ones = divmod(n, 10)
+    return (_NUMERALS[tens - 1] if tens > 1 else "") + "十" + (_NUMERALS[ones - 1] if ones else "")
 
 
 def build_roster(n: int, rng: np.random.Generator) -> tuple[list[Hospital], list[Consortium]]:
@@ -116,10 +123,10 @@ def build_roster(n: int, rng: np.random.Generator) -> tuple[list[Hospital], list
         return h
 
     for i in range(counts["tertiary_general"]):
-        add(f"{CITY}第{_ordinal(i)}人民医院", "3", "general", urban[i % n_urban], 10.0, doctors_per_dept=5)
+        add(f"{CITY}第{_ordinal(i)}人民医院", "3", "general", urban[i % n_urban], 10.0, doctors_per_dept=3)
     for i in range(counts["tertiary_tcm"]):
         add(f"{CITY}{'第' + _ordinal(i) if i else ''}中医医院", "3", "tcm", urban[i % n_urban], 4.0,
-            doctors_per_dept=4)
+            doctors_per_dept=3)
     names = list(SPECIALTIES)
     for i in range(counts["specialty"]):
         kind = names[i % len(names)]
@@ -129,14 +136,14 @@ def build_roster(n: int, rng: np.random.Generator) -> tuple[list[Hospital], list
     for i in range(counts["maternal_child"]):
         if i == 0 or not counties:
             add(f"{CITY}{'第' + _ordinal(i) if i else ''}妇幼保健院", "3", "maternal_child", urban[0], 4.0,
-                doctors_per_dept=4)
+                doctors_per_dept=3)
         else:
             county = counties[(i - 1) % len(counties)]
-            add(f"{county}妇幼保健院", "2", "maternal_child", county, 1.5, doctors_per_dept=3)
+            add(f"{county}妇幼保健院", "2", "maternal_child", county, 1.5, doctors_per_dept=2)
     ordinal = {d: int(d in counties) for d in urban + counties}  # county hospital = the first
     for i in range(counts["secondary_general"]):
         if i < len(counties):
-            add(f"{counties[i]}人民医院", "2", "general", counties[i], 4.0, doctors_per_dept=4)
+            add(f"{counties[i]}人民医院", "2", "general", counties[i], 4.0, doctors_per_dept=3)
         else:
             district = (urban + counties)[i % n_districts]
             add(f"{district}第{_ordinal(ordinal[district])}人民医院", "2", "general", district, 2.5)
@@ -178,7 +185,7 @@ def _consortia(hospitals: list[Hospital], urban: list[str], counties: list[str])
 def _behaviour(hospitals: list[Hospital], rng: np.random.Generator) -> None:
     """Draw each hospital's efficiency, mortality, error and day-surgery parameters."""
     price = {"3": 1.15, "2": 1.0, "1": 0.7}
-    day_surgery = {"general": 0.22, "specialty": 0.35, "tcm": 0.08, "maternal_child": 0.10, "community": 0.0}
+    day_surgery = {"general": 0.22, "specialty": 0.25, "tcm": 0.08, "maternal_child": 0.10, "community": 0.0}
     for h in hospitals:
         h.size *= float(np.exp(rng.normal(0, 0.25)))
         h.los_factor = float(np.exp(rng.normal(0, 0.06))) * (1.1 if h.category in ("tcm", "community") else 1.0)
@@ -207,7 +214,7 @@ def _plant(hospitals: list[Hospital], rng: np.random.Generator) -> None:
     deaths.low_risk_death_factor = LOW_RISK_DEATH_FACTOR
     deaths.size *= 1.5  # enough low-risk cases for the excess to show at demo scale
     deaths.tags.append("low_risk_deaths")
-    rest = [h for h in hospitals if h.level == "2" and h not in (inefficient, deaths)]
+    rest = [h for h in secondary if h not in (inefficient, deaths)]
     sloppy = rest[int(rng.integers(len(rest)))]
     sloppy.error_rate, sloppy.error_kinds = HIGH_ERROR_RATE, ERROR_KINDS
     sloppy.tags.append("poor_front_page_quality")
@@ -248,9 +255,9 @@ def _mix_factor(h: Hospital, t: CaseTemplates) -> np.ndarray:
         f *= np.where(kind == MEDICAL, 1.3, 0.7) * np.where(_isin(mdc, "BEFI"), 1.5, 1.0)
     elif h.category == "specialty":
         own = t.neoplasm | _isin(mdc, "R") if h.specialty == "oncology" else _isin(mdc, _SPECIALTY_MDC[h.specialty])
-        f *= np.where(own, 1.0, 0.01)
+        f *= np.where(own, 1.0, 0.002)
     elif h.category == "maternal_child":
-        f *= np.select([_isin(mdc, "OP"), mdc == "N", t.age_years < 14], [1.0, 0.6, 0.8], 0.005)
+        f *= np.select([mdc == "P", mdc == "O", mdc == "N", t.age_years < 14], [3.0, 1.0, 0.4, 0.5], 0.003)
         f *= np.where(mdc == "A", 0.0, 1.0)
     elif h.category == "general" and h.level == "2":
         f *= np.where(_isin(mdc, "OP"), 0.7, 1.0)

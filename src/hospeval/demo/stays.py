@@ -13,7 +13,7 @@ import numpy as np
 
 from hospeval.demo.costs import self_pay_share, split_costs
 from hospeval.demo.templates import MCC, MEDICAL, NON_OR, SURGICAL
-from hospeval.demo.world import DOCTORS_MAX, World
+from hospeval.demo.world import World
 
 DAY = np.timedelta64(1, "D")
 # Payer mix (codes 1-9) for urban districts and for counties.
@@ -117,13 +117,12 @@ def _calendar(world: World, b: Batch, rng: np.random.Generator) -> None:
                       [1, 3, 9], 2)
     b["admission_route"] = np.where(day_surgery, 2, route).astype(np.int8)
     hour_admit = np.where(b["admission_route"] == 1, rng.integers(0, 24, b.n), rng.integers(8, 17, b.n))
+    hour_admit = np.where(same_day, np.minimum(hour_admit, 17), hour_admit)  # same-day stays end by 23:59
     minute = rng.integers(0, 60, (2, b.n))
     b["admit_time"] = (b["admit_date"].astype("datetime64[m]") + (hour_admit * 60 + minute[0]).astype("timedelta64[m]"))
-    hour_out = np.where(same_day, np.maximum(hour_admit + rng.integers(3, 7, b.n), 0), rng.integers(8, 18, b.n))
-    b["discharge_time"] = b["discharge_date"].astype("datetime64[m]") + (
-        np.minimum(hour_out, 23) * 60 + minute[1]).astype("timedelta64[m]")
-    same_day_late = b["discharge_time"] <= b["admit_time"]
-    b["discharge_time"] = np.where(same_day_late, b["admit_time"] + np.timedelta64(90, "m"), b["discharge_time"])
+    hour_out = np.where(same_day, hour_admit + rng.integers(3, 7, b.n), rng.integers(8, 18, b.n))
+    b["discharge_time"] = b["discharge_date"].astype("datetime64[m]") + (hour_out * 60 + minute[1]).astype(
+        "timedelta64[m]")
 
 
 def _outcomes(world: World, b: Batch, rng: np.random.Generator) -> None:
@@ -132,7 +131,7 @@ def _outcomes(world: World, b: Batch, rng: np.random.Generator) -> None:
     risk = t.death_risk[tpl] * world.death_factor[h]
     planted = world.low_risk_death_factor[h] > 1
     low = t.low_risk[tpl]
-    risk = np.where(planted & low, risk * world.low_risk_death_factor[h] + 0.02, risk)
+    risk = np.where(planted & low, risk * world.low_risk_death_factor[h] + 0.03, risk)
     risk = np.where(b["day_surgery"], 0.0, np.minimum(risk, 0.9))
     severe = t.severity[tpl] == MCC
     up_p = np.select([world.level[h] == 1, world.level[h] == 2], [0.05, 0.02], 0.006) * np.where(severe, 2.5, 1.0)
@@ -182,19 +181,15 @@ def _costs(world: World, b: Batch, rng: np.random.Generator) -> None:
 def _staff_and_details(world: World, b: Batch, rng: np.random.Generator) -> None:
     """Departments, doctors, external causes, pathology, autopsy, readmission plan."""
     t, tpl, h = world.templates, b.template, b.hospital
-    dept = world.template_dept[tpl]
     depts = world.depts.to_pylist()
-    general, tcm = depts.index("02"), depts.index("50")
-    dept = np.where(world.community[h], general, dept)
-    dept = np.where(world.tcm[h] & (rng.random(b.n) < 0.4), tcm, dept)
+    tcm = depts.index("50")
+    dept = np.where(world.tcm[h] & (rng.random(b.n) < 0.4), tcm, world.template_dept[tpl])
+    dept = world.dept_map[h, dept]
     b["discharge_dept"] = dept.astype(np.int32)
     moved = rng.random(b.n) < 0.04
-    b["admit_dept"] = np.where(moved & ~world.community[h], depts.index("03"), dept).astype(np.int32)
-    n_depts = len(depts)
-    slot = world.doctor_slot[h, dept]
-    k = rng.integers(0, DOCTORS_MAX, b.n) % world.doctors_per_dept[h]
-    base = (h.astype(np.int64) * n_depts + slot) * DOCTORS_MAX
-    b["attending"] = base + k
+    b["admit_dept"] = np.where(moved, world.dept_map[h, depts.index("03")], dept).astype(np.int32)
+    base = world.doctor_offset[h] + world.doctor_slot[h, dept].astype(np.int64) * world.doctors_per_dept[h]
+    b["attending"] = base + rng.integers(0, world.doctors_per_dept[h])
     b["director"] = base
     b["external_cause"] = np.where(t.injury[tpl], rng.integers(0, len(EXTERNAL_CAUSES), b.n), -1)
     has_pathology = t.neoplasm[tpl] & (t.kind[tpl] == SURGICAL)

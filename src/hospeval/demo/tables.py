@@ -7,7 +7,7 @@ import pyarrow as pa
 
 from hospeval.demo.arrowkit import concat_strings, decimal_from_cents, hex_ids, masked, take_strings
 from hospeval.demo.costs import SUB_ITEMS, TOP
-from hospeval.demo.planted import ERROR_KIND_FIELDS
+from hospeval.demo.planted import ERROR_KIND_FIELDS, MANDATORY_FIELDS
 from hospeval.demo.roster import ERROR_KINDS
 from hospeval.demo.rows import ANAESTHESIA, HEALING
 from hospeval.demo.stays import EXTERNAL_CAUSES, MORPHOLOGY, Batch
@@ -21,7 +21,9 @@ PLANTED_ERRORS_SCHEMA = pa.schema([("stay_id", pa.string()), ("hospital_id", pa.
 
 def init_validity(b: Batch) -> None:
     """Initialise the validity masks of nullable columns that planted errors may blank."""
-    b["admission_count_valid"] = np.ones(b.n, bool)
+    for name in MANDATORY_FIELDS:
+        b[f"{name}_valid"] = np.ones(b.n, bool)
+    b["mandatory_field"] = np.full(b.n, -1, np.int8)
     b["receiver_valid"] = np.isin(b["disposition"], (2, 3))
     b["newborn_weight_valid"] = b["newborn"].copy()
 
@@ -76,13 +78,13 @@ def stays_table(world: World, b: Batch, ids: pa.Array, pool: int, rng: np.random
         "age_days": masked((b["admit_date"] - birth).astype(np.int64).clip(0, 365), infant, pa.int16()),
         "birth_weight_g": masked(weight, b["newborn_weight_valid"], pa.int32()),
         "admission_weight_g": masked(admit_weight, b["newborn"], pa.int32()),
-        "admission_route": take_strings(DIGITS, b["admission_route"]),
+        "admission_route": take_strings(DIGITS, b["admission_route"], b["admission_route_valid"]),
         "admit_time": pa.array(b["admit_time"].astype("datetime64[us]"), pa.timestamp("us")),
         "admit_dept": world.depts.take(pa.array(b["admit_dept"])),
         "discharge_time": pa.array(b["discharge_time"].astype("datetime64[us]"), pa.timestamp("us")),
         "discharge_dept": world.depts.take(pa.array(b["discharge_dept"])),
         "los_days": pa.array(b["los"], pa.int32()),
-        "attending_doctor": world.doctor_ids.take(pa.array(b["attending"])),
+        "attending_doctor": take_strings(world.doctor_ids, b["attending"], b["attending_doctor_valid"]),
         "director_doctor": world.doctor_ids.take(pa.array(b["director"])),
         "external_cause_code": take_strings(pa.array(EXTERNAL_CAUSES), b["external_cause"].clip(0),
                                             b["external_cause"] >= 0),
@@ -149,5 +151,8 @@ def planted_errors_table(world: World, b: Batch, ids: pa.Array, stays: np.ndarra
     tables = pa.array([ERROR_KIND_FIELDS[k][0] for k in ERROR_KINDS])
     fields = pa.array([ERROR_KIND_FIELDS[k][1] for k in ERROR_KINDS])
     k = pa.array(kinds.astype(np.int32))
+    field = fields.take(k).to_numpy(zero_copy_only=False)
+    mandatory = b["mandatory_field"][stays]
+    field = np.where(mandatory >= 0, np.array(MANDATORY_FIELDS, dtype=object)[mandatory.clip(0)], field)
     return pa.table([ids.take(pa.array(stays)), world.hospital_ids.take(pa.array(b.hospital[stays])),
-                     names.take(k), tables.take(k), fields.take(k)], schema=PLANTED_ERRORS_SCHEMA)
+                     names.take(k), tables.take(k), pa.array(field, pa.string())], schema=PLANTED_ERRORS_SCHEMA)

@@ -34,7 +34,7 @@ _MDC_VOLUME = {"A": 0.05, "B": 1.4, "C": 0.9, "D": 0.9, "E": 2.0, "F": 2.0, "G":
 _KIND_VOLUME = {MEDICAL: 1.5, SURGICAL: 1.0, NON_OR: 0.7}
 _SEVERITY_VOLUME = {NO_CC: 1.0, CC: 1.3, MCC: 0.9}
 # Median length of stay (days) by kind and the multipliers of complication level and MDC.
-_LOS_KIND = {MEDICAL: 7.5, SURGICAL: 9.0, NON_OR: 7.0}
+_LOS_KIND = {MEDICAL: 6.5, SURGICAL: 8.0, NON_OR: 6.0}
 _LOS_SEVERITY = {NO_CC: 1.0, CC: 1.25, MCC: 1.7}
 _LOS_MDC = {"A": 2.5, "C": 0.55, "O": 0.55, "P": 0.9, "X": 0.8, "Z": 0.9}
 # Cost per day (yuan) and fixed cost of the principal operation by surgery level.
@@ -46,6 +46,16 @@ _DEATH_RISK = {(MEDICAL, NO_CC): 0.002, (MEDICAL, CC): 0.008, (MEDICAL, MCC): 0.
                (NON_OR, NO_CC): 0.0015, (NON_OR, CC): 0.005, (NON_OR, MCC): 0.025}
 _DEATH_MDC = {"A": 3.0, "B": 1.6, "C": 0.05, "E": 1.5, "F": 1.5, "M": 0.3, "N": 0.3, "O": 0.01, "P": 0.5,
               "R": 1.8, "T": 1.3, "W": 1.5, "X": 0.3, "Z": 0.2}
+# Codes the 住院病案首页数据填写质量规范 does not allow as principal diagnosis; templates with one (and other
+# records of the grouper test sample no front page would show) get no volume, so that the demo's only
+# front-page errors are the planted ones.
+_NOT_PRINCIPAL = ("Z37", "Z38", "B95", "B96", "B97", "T31", *(f"Z{n}" for n in range(85, 93)))
+# Sex-specific ICD-10 categories (pregnancy, female / male genital organs and their neoplasms ...).
+_FEMALE_ONLY = ("O", "N7", "N8", "N9", "C51", "C52", "C53", "C54", "C55", "C56", "C57", "C58", "D06", "D25",
+                "D26", "D27", "D28", "D39", "E28", "Z32", "Z33", "Z34", "Z35", "Z36", "Z37", "Z39", "Q50", "Q51",
+                "Q52")
+_MALE_ONLY = ("N40", "N41", "N42", "N43", "N44", "N45", "N46", "N47", "N48", "N49", "N50", "N51", "C60", "C61",
+              "C62", "C63", "D29", "D40", "E29", "Q53", "Q54", "Q55")
 # Share of templates (by death risk) that form the "low-risk conditions" of the truth.
 LOW_RISK_QUANTILE = 0.35
 
@@ -107,6 +117,7 @@ class CaseTemplates:
         return np.array(out, dtype=object)
 
 
+@cache
 def _adrg_factor(adrg: str, salt: str, sigma: float) -> float:
     """Return a lognormal factor fixed by the ADRG code (same for every generation seed)."""
     rng = np.random.default_rng(zlib.crc32(f"{adrg}:{salt}".encode()))
@@ -188,8 +199,10 @@ def _traits(row: dict[str, str]) -> dict[str, float]:
         cost *= 3.0
     risk = 0.6 * _DEATH_RISK[(kind, severity)] * _DEATH_MDC.get(mdc, 1.0) * _adrg_factor(adrg, "death", 0.8)
     volume = (_MDC_VOLUME.get(mdc, 0.5) * _KIND_VOLUME[kind] * _SEVERITY_VOLUME[severity]
-              * _adrg_factor(adrg, "volume", 1.0))
-    sex = {"M": 1, "N": 2, "O": 2}.get(mdc, int(row["sex"]))
+              * _adrg_factor(adrg, "volume", 1.0)) * _plausible_front_page(row["diagnoses"].split("|"), mdc)
+    sex = _sex(row["diagnoses"].split("|"), mdc, int(row["sex"]))
+    volume *= sex > 0
+    sex = sex or int(row["sex"])
     age = int(row["age_years"])
     if mdc == "O":
         age = min(max(age, 20), 44)
@@ -205,6 +218,28 @@ def _traits(row: dict[str, str]) -> dict[str, float]:
         and mdc not in ("A", "O", "P"),
         "injury": principal[0] in "ST", "neoplasm_behaviour": _neoplasm_behaviour(principal),
     }
+
+
+def _sex(diagnoses: list[str], mdc: str, recorded: int) -> int:
+    """Sex the diagnoses and MDC imply (1 male, 2 female), the recorded one if free, 0 if contradictory."""
+    female = mdc in "NO" or any(c.startswith(_FEMALE_ONLY) for c in diagnoses)
+    male = mdc == "M" or any(c.startswith(_MALE_ONLY) for c in diagnoses)
+    if female and male:
+        return 0
+    return 2 if female else 1 if male else recorded
+
+
+def _plausible_front_page(diagnoses: list[str], mdc: str) -> bool:
+    """Tell whether a sample record could be a valid front page.
+
+    Not when Z37/Z38 ... is the principal diagnosis, an outcome of delivery (Z37) appears outside a
+    pregnancy stay, or a delivery (O80-O84) lacks its outcome.
+    """
+    principal = diagnoses[0]
+    has_outcome = any(c.startswith("Z37") for c in diagnoses)
+    if principal.startswith(_NOT_PRINCIPAL) or (has_outcome and mdc != "O"):
+        return False
+    return not (principal[:3] in ("O80", "O81", "O82", "O83", "O84") and not has_outcome)
 
 
 def _neoplasm_behaviour(code: str) -> int:

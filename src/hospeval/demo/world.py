@@ -20,7 +20,12 @@ MONTH_WEIGHT = np.array([1.06, 0.80, 1.02, 1.00, 1.00, 0.97, 1.00, 1.01, 0.98, 0
 RESPIRATORY_MONTH_WEIGHT = np.array([1.5, 1.1, 1.1, 0.9, 0.8, 0.7, 0.7, 0.7, 0.8, 0.9, 1.2, 1.6])
 WEEKDAY_WEIGHT = np.array([1.1, 1.1, 1.1, 1.1, 1.15, 0.8, 0.55])  # Monday .. Sunday
 EXTRA_DEPTS = ("02", "03", "0401", "20", "50")
-DOCTORS_MAX = 6
+# Number of wards (clinical departments) by (level, category); a template's department outside them is
+# mapped to the hospital's ward of the same specialty prefix, else to its largest ward.
+WARDS = {("3", "general"): 18, ("3", "tcm"): 14, ("3", "specialty"): 5, ("3", "maternal_child"): 8,
+         ("2", "general"): 12, ("2", "tcm"): 9, ("2", "maternal_child"): 6, ("1", "community"): 1}
+DISCHARGES_PER_DOCTOR = 180
+DOCTORS_MAX = 60
 ANAESTHETISTS = 8
 
 
@@ -53,8 +58,10 @@ class World:
     hospital_names: pa.Array
     depts: pa.Array
     template_dept: np.ndarray
+    dept_map: np.ndarray
     doctor_slot: np.ndarray
     doctors_per_dept: np.ndarray
+    doctor_offset: np.ndarray
     doctor_ids: pa.Array
     anaesthetist_ids: pa.Array
     day_cdf: np.ndarray
@@ -68,22 +75,23 @@ class World:
 
 
 def build_world(seed: int, year: int, hospitals: list[Hospital], consortia: list[Consortium],
-                rng: np.random.Generator) -> World:
+                rng: np.random.Generator, stays: int = 20_000) -> World:
     """Turn the roster into the arrays the batch generator indexes."""
     t = load_templates()
     mix = case_mix_weights(hospitals, t)
     cdf = np.cumsum(mix, axis=1)
     cdf[:, -1] = 1.0
-    size = np.array([h.size for h in hospitals])
-    hospital_cdf = np.cumsum(size / size.sum())
+    hospital_cdf = np.cumsum(hospital_share(hospitals))
     hospital_cdf[-1] = 1.0
     depts = sorted(set(t.dept_code.tolist()) | set(EXTRA_DEPTS))
     dept_index = {d: i for i, d in enumerate(depts)}
     template_dept = np.array([dept_index[d] for d in t.dept_code], dtype=np.int32)
     dept_share = np.stack([np.bincount(template_dept, weights=row, minlength=len(depts)) for row in mix])
-    dept_share[:, [dept_index[d] for d in EXTRA_DEPTS]] += 1e-3
-    doctor_slot = np.argsort(np.argsort(-dept_share, axis=1, kind="stable"), axis=1).astype(np.int32)
-    dpd = np.array([h.doctors_per_dept for h in hospitals], dtype=np.int32)
+    dept_map, doctor_slot, n_wards = _wards(hospitals, depts, dept_share)
+    expected = stays * hospital_share(hospitals)
+    dpd = np.clip(np.rint(expected / (n_wards * DISCHARGES_PER_DOCTOR)),
+                  [h.doctors_per_dept for h in hospitals], DOCTORS_MAX).astype(np.int32)
+    offset = np.concatenate([[0], np.cumsum(n_wards * dpd)[:-1]]).astype(np.int64)
     up, down = _referral_targets(hospitals, consortia, rng)
     first = np.datetime64(f"{year}-01-01")
     return World(
@@ -103,18 +111,51 @@ def build_world(seed: int, year: int, hospitals: list[Hospital], consortia: list
         up_target=up, down_target=down,
         hospital_ids=pa.array([h.hospital_id for h in hospitals], pa.string()),
         hospital_names=pa.array([h.name for h in hospitals], pa.string()),
-        depts=pa.array(depts, pa.string()), template_dept=template_dept, doctor_slot=doctor_slot,
-        doctors_per_dept=dpd, doctor_ids=_doctor_ids(hospitals, len(depts)),
+        depts=pa.array(depts, pa.string()), template_dept=template_dept, dept_map=dept_map,
+        doctor_slot=doctor_slot, doctors_per_dept=dpd, doctor_offset=offset,
+        doctor_ids=_doctor_ids(hospitals, n_wards, dpd),
         anaesthetist_ids=pa.array([f"{h.hospital_id}-A{k + 1:02d}" for h in hospitals for k in range(ANAESTHETISTS)]),
         day_cdf=_day_cdf(year, MONTH_WEIGHT), respiratory_day_cdf=_day_cdf(year, RESPIRATORY_MONTH_WEIGHT),
         first_day=first,
     )
 
 
-def _doctor_ids(hospitals: list[Hospital], n_depts: int) -> pa.Array:
-    """``H001-D017`` style ids; index ``(hospital * n_depts + slot) * DOCTORS_MAX + k``."""
-    return pa.array([f"{h.hospital_id}-D{slot * h.doctors_per_dept + k + 1:03d}"
-                     for h in hospitals for slot in range(n_depts) for k in range(DOCTORS_MAX)], pa.string())
+def hospital_share(hospitals: list[Hospital]) -> np.ndarray:
+    """Return each hospital's expected share of the province's stays."""
+    size = np.array([h.size for h in hospitals])
+    return size / size.sum()
+
+
+def _wards(hospitals: list[Hospital], depts: list[str], share: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per hospital its wards (largest departments of its case mix) and the mapping of every department to one.
+
+    Returns ``dept_map[h, d]`` (ward index into ``depts``), ``slot[h, d]`` (ward rank within the hospital,
+    -1 for non-wards) and the number of wards per hospital.
+    """
+    n_h, n_d = share.shape
+    dept_map = np.zeros((n_h, n_d), np.int32)
+    slot = np.full((n_h, n_d), -1, np.int32)
+    n_wards = np.zeros(n_h, np.int64)
+    for i, h in enumerate(hospitals):
+        order = [int(d) for d in np.argsort(-share[i], kind="stable")]
+        wards = order[: WARDS.get((h.level, h.category), 6)]
+        if h.category == "community":
+            wards = [depts.index("02")]
+        elif h.category == "tcm" and depts.index("50") not in wards:
+            wards = [*wards[:-1], depts.index("50")]
+        for rank, d in enumerate(wards):
+            slot[i, d] = rank
+        n_wards[i] = len(wards)
+        for d in range(n_d):
+            same = [w for w in wards if depts[w][:2] == depts[d][:2]]
+            dept_map[i, d] = d if d in wards else (same[0] if same else wards[0])
+    return dept_map, slot, n_wards
+
+
+def _doctor_ids(hospitals: list[Hospital], n_wards: np.ndarray, dpd: np.ndarray) -> pa.Array:
+    """``H001-D017`` style ids; index ``doctor_offset[h] + slot * doctors_per_dept[h] + k``."""
+    return pa.array([f"{h.hospital_id}-D{j + 1:03d}" for i, h in enumerate(hospitals)
+                     for j in range(int(n_wards[i] * dpd[i]))], pa.string())
 
 
 def _day_cdf(year: int, month_weight: np.ndarray) -> np.ndarray:
