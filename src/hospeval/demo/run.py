@@ -8,6 +8,7 @@ hospital list; the facts) -> ``ingest`` those files into the demo warehouse -> r
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -64,12 +65,16 @@ def run_demo(output: Path, *, stays: int = 20_000, seed: int = 42, year: int = 2
     started = time.perf_counter()
     with console.status(f"generating a province with {stays:,} stays (seed {seed})..."), \
             Warehouse(scratch_path) as scratch:
-        generate_province(scratch, stays=stays, seed=seed, year=year)
+        truth = generate_province(scratch, stays=stays, seed=seed, year=year)
         with console.status("writing the province's input files (N041 Chinese headers, GB18030)..."):
             files = export_province(scratch, output / "input")
     scratch_path.unlink()
     console.print(f"[green]generated[/] {stays:,} stays and {len(files) - 2} hospital front-page files "
                   f"in {time.perf_counter() - started:.1f}s -> {output / 'input'}")
+    # What the generator built in, for checking the evaluation against (hospital level truths).
+    (output / "truth.json").write_text(json.dumps(truth.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+    for line in truth.summary_lines():
+        console.print(f"  {line}")
     result = DemoResult(output / "hospeval.duckdb", output, files)
     with Warehouse(result.warehouse) as wh:
         with console.status("ingesting...") as status:
