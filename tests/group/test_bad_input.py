@@ -49,3 +49,15 @@ def test_normalise_policy_fixes_case_dot_and_x(group_records):
     norm = group_records(rows, code_policy="normalise")
     assert {k: v["drg"] for k, v in norm.items()} == {"lower": "ES35", "nodot": "ES35", "upperx": "ES31",
                                                         "space": "ES35"}
+
+
+def test_row_number_keys_give_the_same_result(group_records, monkeypatch):
+    # the engine falls back to row-number stay keys when two ids share a hash
+    import hospeval.group.engine as engine
+
+    rows = [record("a", "J13.x00|A00.100"), record("b", "Z99.999"), record("c", "J13.x00", sex="0")]
+    hashed = group_records(rows)
+    monkeypatch.setattr(engine, "hash_keys_unique", lambda stays: False)
+    numbered = group_records(rows)
+    assert hashed == numbered
+    assert hashed["a"]["drg"] == "ES33"

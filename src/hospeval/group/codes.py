@@ -74,7 +74,7 @@ def canonical_code_expr(code: ir.StringValue) -> ir.StringValue:
     return ibis.ifelse(text == "", ibis.null("string"), fixed)
 
 
-def normalise_codes(codes: ir.Table, dictionary: ir.Table, policy: str) -> ir.Table:
+def normalise_codes(codes: ir.Table, dictionary: ir.Table | None, policy: str) -> ir.Table:
     """Add ``code`` (the scheme code) and ``code_recorded`` to a table with a recorded ``code`` column.
 
     Parameters
@@ -82,7 +82,8 @@ def normalise_codes(codes: ir.Table, dictionary: ir.Table, policy: str) -> ir.Ta
     codes
         Table with a string column ``code`` (diagnoses or procedures of stays).
     dictionary
-        Table with a string column ``code``: the scheme's code dictionary.
+        Table with a string column ``code``: the scheme's code dictionary. ``None`` (only with the
+        ``exact`` policy) skips the membership test: no ``code_known`` column.
     policy
         ``"exact"`` or ``"normalise"`` (see the module docstring).
 
@@ -93,8 +94,12 @@ def normalise_codes(codes: ir.Table, dictionary: ir.Table, policy: str) -> ir.Ta
     """
     if policy not in POLICIES:
         raise ValueError(f"unknown code policy {policy!r}; expected one of {POLICIES}")
+    if dictionary is None and policy != "exact":
+        raise ValueError("the normalise policy needs the dictionary")
     recorded = codes.mutate(code_recorded=codes.code, code=codes.code.strip())
     recorded = recorded.mutate(code=ibis.ifelse(recorded.code == "", ibis.null("string"), recorded.code))
+    if dictionary is None:  # exact policy, membership not needed by the caller
+        return recorded
     known = dictionary.select(dict_code=dictionary.code).distinct()
     exact = recorded.left_join(known, recorded.code == known.dict_code)
     exact = exact.mutate(code_known=exact.dict_code.notnull()).drop("dict_code")

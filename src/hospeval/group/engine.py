@@ -64,6 +64,18 @@ def left(a: ir.Table, b: ir.Table, keys: str | list[str]) -> ir.Table:
     return j.select(*[a[c] for c in a.columns], *[b[c] for c in b.columns if c not in keys])
 
 
+def hash_keys_unique(stays: ir.Table) -> bool:
+    """True when no two stay ids share a 64-bit hash (then the hash is the engine's stay key)."""
+    return stays.stay_id.hash().nunique().to_pyarrow().as_py() == stays.count().to_pyarrow().as_py()
+
+
+def scheme_features(scheme: Scheme) -> dict:
+    """Which rule kinds a scheme uses, so that unused branches are left out of the compiled query."""
+    mdc = scheme.table("mdc")
+    return {"mdc_entries": set(mdc.column("entry").to_pylist()),
+            "sited": any(v is not None for v in mdc.column("min_sites").to_pylist())}
+
+
 def register_scheme(backend: ibis.BaseBackend, scheme: Scheme) -> dict[str, ir.Table]:
     """Create the scheme's tables as temporary tables on ``backend``; return them as Ibis tables."""
     prefix = "_grp_" + re.sub(r"\W", "_", scheme.name)
@@ -97,16 +109,25 @@ def _in_range(value: ir.NumericValue, lo: ir.NumericValue, hi: ir.NumericValue, 
     return (lo.isnull() | (value >= lo).fill_null(False)) & (hi.isnull() | upper.fill_null(False))
 
 
-def _mdc_entries(t: dict[str, ir.Table], base: ir.Table, pdx: ir.Table, dx: ir.Table) -> ir.Table:
+def _mdc_entries(t: dict[str, ir.Table], features: dict, base: ir.Table, pdx: ir.Table,
+                 dx: ir.Table) -> ir.Table:
     mdc, md = t["mdc"], t["mdc_diagnoses"]
-    any_mdcs = mdc.filter(mdc.entry == "any_dx").select(any_mdc="mdc")
-    by_any = (dx.join(md, dx.code == md.code).join(any_mdcs, md.mdc == any_mdcs.any_mdc)
-              .select(dx.stay_id, md.mdc).distinct())
-    by_dx = pdx.join(md, pdx.pdx == md.code).select(pdx.stay_id, md.mdc).union(by_any)
-    sited = md.filter(md.site != "")
-    sites = (dx.join(sited, dx.code == sited.code).group_by([dx.stay_id, sited.mdc])
-             .aggregate(n_sites=sited.site.nunique()))
-    by_dx = left(by_dx.join(mdc.rename(mdc_sex="sex"), "mdc").join(base, "stay_id"), sites, ["stay_id", "mdc"])
+    by_dx = pdx.join(md, pdx.pdx == md.code).select(pdx.stay_id, md.mdc)
+    if "any_dx" in features["mdc_entries"]:
+        any_mdcs = mdc.filter(mdc.entry == "any_dx").select(any_mdc="mdc")
+        any_md = md.join(any_mdcs, md.mdc == any_mdcs.any_mdc).select("mdc", "code")
+        by_dx = by_dx.union(dx.join(any_md, dx.code == any_md.code).select(dx.stay_id, any_md.mdc).distinct())
+    by_dx = by_dx.join(mdc.rename(mdc_sex="sex"), "mdc").join(base, "stay_id")
+    if features["sited"]:
+        # body sites only for stays whose principal diagnosis enters a multi-site MDC (MDCZ)
+        sited = md.filter(md.site != "")
+        need = by_dx.filter(by_dx.min_sites.notnull()).select("stay_id").distinct()
+        sdx = dx.join(need, "stay_id").select("stay_id", "code")
+        j = sdx.join(sited, sdx.code == sited.code).select(sdx.stay_id, sited.mdc, sited.site)
+        sites = j.group_by(["stay_id", "mdc"]).aggregate(n_sites=j.site.nunique())
+        by_dx = left(by_dx, sites, ["stay_id", "mdc"])
+    else:
+        by_dx = by_dx.mutate(n_sites=ibis.literal(0))
     by_dx = by_dx.filter(
         by_dx.entry.isin(["principal_dx", "any_dx"])
         & ((by_dx.mdc_sex == "") | (by_dx.sex == by_dx.mdc_sex))
@@ -146,16 +167,21 @@ def _best_adrg(t: dict[str, ir.Table], base: ir.Table, entries: ir.Table, dx_hit
                pp_hits: ir.Table, tab_hits: ir.Table) -> ir.Table:
     adrg = t["adrg"]
     generic = adrg.filter((adrg.dx == "") & adrg.proc.isin(["", "principal_valid", "no_valid"]))
-    cands = (dx_hits.select("stay_id", "adrg")
-             .union(pp_hits.select("stay_id", "adrg"))
-             .union(tab_hits.select("stay_id", "adrg"))
-             .union(entries.join(generic.select("adrg", "mdc"), "mdc").select("stay_id", "adrg"))
-             .distinct())
+    none = ibis.null("string")
+    parts = [
+        dx_hits.select("stay_id", "adrg", "dx_hit", pp_hit=none, tab_hit=none),
+        pp_hits.select("stay_id", "adrg", "pp_hit", dx_hit=none, tab_hit=none),
+        tab_hits.select("stay_id", "adrg", "tab_hit", dx_hit=none, pp_hit=none),
+        entries.join(generic.select("adrg", "mdc"), "mdc").select("stay_id", "adrg", dx_hit=none, pp_hit=none,
+                                                                   tab_hit=none),
+    ]
+    cols = ["stay_id", "adrg", "dx_hit", "pp_hit", "tab_hit"]
+    hits = ibis.union(*(p.select(cols) for p in parts))
+    cands = hits.group_by(["stay_id", "adrg"]).aggregate(
+        dx_hit=hits.dx_hit.max(), pp_hit=hits.pp_hit.max(), tab_hit=hits.tab_hit.max())
     c = (cands.join(adrg.rename(adrg_priority="priority", adrg_sex="sex"), "adrg")
          .join(entries, ["stay_id", "mdc"])
          .join(base, "stay_id"))
-    for hits in (dx_hits, pp_hits, tab_hits):
-        c = left(c, hits, ["stay_id", "adrg"])
     dx_ok = (c.dx == "") | c.dx_hit.notnull()
     proc_ok = ibis.cases(
         (c.proc == "", True),
@@ -225,22 +251,42 @@ def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diag
         # and recompute them); each is still one set-based statement.
         return put_table(backend, f"_grp_run_{name}", expr) if materialise else expr
 
-    dx = normalise_codes(diagnoses.select("stay_id", "seq", "code"), t["icd10"], code_policy)
-    px = normalise_codes(procedures.select("stay_id", "seq", "code"), t["icd9cm3"], code_policy)
-    dx = keep("dx", dx.filter(dx.code.notnull()))
-    px = keep("px", px.filter(px.code.notnull()))
-    pdx = dx.filter(dx.seq == 0).select("stay_id", pdx=dx.code, pdx_known=dx.code_known)
+    # Inside the engine a stay is an integer key (joins on integers are several times cheaper than on
+    # text ids): the 64-bit hash of its id, or a row number joined in when two ids share a hash.
+    if hash_keys_unique(stays):
+        def by_key(table: ir.Table, columns: list[str]) -> ir.Table:
+            return table.select(stay_id=table.stay_id.hash(), **{c: table[c] for c in columns})
+    else:
+        ids = keep("ids", stays.select(stay_key="stay_id").mutate(stay_id=ibis.row_number()))
+
+        def by_key(table: ir.Table, columns: list[str]) -> ir.Table:
+            j = table.join(ids, table.stay_id == ids.stay_key)
+            return j.select(stay_id=ids.stay_id, **{c: table[c] for c in columns})
+
+    exact = code_policy == "exact"  # then only the principal diagnosis needs the dictionary (for reasons)
+    dx = normalise_codes(by_key(diagnoses, ["seq", "code"]), None if exact else t["icd10"], code_policy)
+    px = normalise_codes(by_key(procedures, ["seq", "code"]), None if exact else t["icd9cm3"], code_policy)
+    dx = keep("dx", dx.filter(dx.code.notnull()).select("stay_id", "seq", "code", *([] if exact else ["code_known"])))
+    px = keep("px", px.filter(px.code.notnull()).select("stay_id", "seq", "code"))
+    pdx = dx.filter(dx.seq == 0)
+    if exact:
+        icd = t["icd10"].select(known_code="code").distinct()
+        pdx = pdx.left_join(icd, pdx.code == icd.known_code).select(
+            "stay_id", pdx=pdx.code, pdx_known=icd.known_code.notnull())
+    else:
+        pdx = pdx.select("stay_id", pdx=pdx.code, pdx_known=pdx.code_known)
     ppx = px.filter(px.seq == 0).select("stay_id", ppx=px.code)
     valid = t["valid_procedures"].select(vcode="code").distinct()
     any_valid = px.join(valid, px.code == valid.vcode).select("stay_id").distinct().mutate(any_valid=True)
     ppx_v = ppx.left_join(valid, ppx.ppx == valid.vcode).select("stay_id", "ppx",
                                                                  ppx_valid=lambda x: x.vcode.notnull())
-    s = stays.select("stay_id", "sex", "age_years", "age_days", "birth_weight_g", "discharge_dept", "los_days")
+    s = by_key(stays.mutate(stay_key=stays.stay_id),
+               ["stay_key", "sex", "age_years", "age_days", "birth_weight_g", "discharge_dept", "los_days"])
     s = keep("stays", s.mutate(error=validation_reason(s, scheme.newborn_max_age_days)))
-    base = left(left(s.filter(s.error.isnull()).drop("error"), ppx_v, "stay_id"), any_valid, "stay_id")
+    base = left(left(s.filter(s.error.isnull()).drop("error", "stay_key"), ppx_v, "stay_id"), any_valid, "stay_id")
     base = keep("base", base.mutate(ppx_valid=base.ppx_valid.fill_null(False),
                                     any_valid=base.any_valid.fill_null(False)))
-    entries = keep("entries", _mdc_entries(t, base, pdx, dx))
+    entries = keep("entries", _mdc_entries(t, scheme_features(scheme), base, pdx, dx))
     hits = [keep(n, h) for n, h in zip(("dx_hits", "pp_hits", "tab_hits"), _code_hits(t, pdx, ppx, dx, px),
                                        strict=True)]
     best = keep("best", _best_adrg(t, base, entries, *hits))
@@ -303,7 +349,7 @@ def _assemble(t: dict[str, ir.Table], scheme: Scheme, s: ir.Table, pdx: ir.Table
     cc_level = ibis.cases((r.drg.isnull(), ibis.null("string")), (r.has_mcc, "MCC"), (r.has_cc, "CC"),
                           else_="none")
     return r.select(
-        stay_id=r.stay_id,
+        stay_id=r.stay_key,
         scheme=ibis.literal(scheme.name),
         status=status,
         reason=reason,
