@@ -65,7 +65,7 @@ def left(a: ir.Table, b: ir.Table, keys: str | list[str]) -> ir.Table:
 
 
 def hash_keys_unique(stays: ir.Table) -> bool:
-    """True when no two stay ids share a 64-bit hash (then the hash is the engine's stay key)."""
+    """Tell whether no two stay ids share a 64-bit hash (then the hash is the engine's stay key)."""
     return stays.stay_id.hash().nunique().to_pyarrow().as_py() == stays.count().to_pyarrow().as_py()
 
 
