@@ -163,7 +163,7 @@ def _code_hits(t: dict[str, ir.Table], pdx: ir.Table, ppx: ir.Table, dx: ir.Tabl
     return dx_hits, pp_hits, tab_hits
 
 
-def _best_adrg(t: dict[str, ir.Table], base: ir.Table, entries: ir.Table, dx_hits: ir.Table,
+def _best_adrg(t: dict[str, ir.Table], keep, base: ir.Table, entries: ir.Table, dx_hits: ir.Table,
                pp_hits: ir.Table, tab_hits: ir.Table) -> ir.Table:
     adrg = t["adrg"]
     generic = adrg.filter((adrg.dx == "") & adrg.proc.isin(["", "principal_valid", "no_valid"]))
@@ -201,6 +201,7 @@ def _best_adrg(t: dict[str, ir.Table], base: ir.Table, entries: ir.Table, dx_hit
     )
     ok = c.filter(dx_ok & proc_ok & demo_ok)
     ok = ok.mutate(rank=ok.mdc_priority * RANK_STEP + ok.adrg_priority)
+    ok = keep("candidates", ok)  # used twice: materialised, not recomputed
     best = ok.group_by("stay_id").aggregate(rank=ok.rank.min())
     chosen = best.join(ok, ["stay_id", "rank"])
     return chosen.select(
@@ -289,12 +290,12 @@ def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diag
     entries = keep("entries", _mdc_entries(t, scheme_features(scheme), base, pdx, dx))
     hits = [keep(n, h) for n, h in zip(("dx_hits", "pp_hits", "tab_hits"), _code_hits(t, pdx, ppx, dx, px),
                                        strict=True)]
-    best = keep("best", _best_adrg(t, base, entries, *hits))
+    best = keep("best", _best_adrg(t, keep, base, entries, *hits))
     flags = keep("flags", _cc_flags(t, pdx, dx))
-    return _assemble(t, scheme, s, pdx, entries, best, flags)
+    return _assemble(t, keep, scheme, s, pdx, entries, best, flags)
 
 
-def _drg_choice(t: dict[str, ir.Table], s: ir.Table, best: ir.Table, flags: ir.Table) -> ir.Table:
+def _drg_choice(t: dict[str, ir.Table], keep, s: ir.Table, best: ir.Table, flags: ir.Table) -> ir.Table:
     drg = t["drg"]
     b = left(best.join(s.select("stay_id", "age_years", "los_days"), "stay_id"), flags, "stay_id")
     b = b.mutate(has_mcc=b.has_mcc.fill_null(False), has_cc=b.has_cc.fill_null(False))
@@ -307,6 +308,7 @@ def _drg_choice(t: dict[str, ir.Table], s: ir.Table, best: ir.Table, flags: ir.T
     )
     d = d.filter(split_ok & _in_range(d.age_years, d.age_years_min, d.age_years_max)
                  & _in_range(d.los_days, d.los_min, d.los_max))
+    d = keep("drg_candidates", d)
     first = d.group_by("stay_id").aggregate(priority=d.priority.min())
     return first.join(d, ["stay_id", "priority"]).select(
         "stay_id", "mdc", "adrg", "dx", "proc", "proc_formula", "dx_hit", "pp_hit", "tab_hit", "ppx",
@@ -331,9 +333,9 @@ def _explain(r: ir.Table) -> ir.StringValue:
             + "; DRG " + r.drg + " (" + r.split + ")")
 
 
-def _assemble(t: dict[str, ir.Table], scheme: Scheme, s: ir.Table, pdx: ir.Table,
+def _assemble(t: dict[str, ir.Table], keep, scheme: Scheme, s: ir.Table, pdx: ir.Table,
               entries: ir.Table, best: ir.Table, flags: ir.Table) -> ir.Table:
-    chosen = _drg_choice(t, s, best, flags)
+    chosen = _drg_choice(t, keep, s, best, flags)
     entered = entries.group_by("stay_id").aggregate(mdcs=entries.mdc.group_concat(","))
     r = left(left(left(s, chosen, "stay_id"), pdx, "stay_id"), entered, "stay_id")
     status = ibis.cases((r.error.notnull(), "error"), (r.drg.notnull(), "grouped"), else_="ungroupable")
