@@ -73,7 +73,8 @@ def scheme_features(scheme: Scheme) -> dict:
     """Which rule kinds a scheme uses, so that unused branches are left out of the compiled query."""
     mdc = scheme.table("mdc")
     return {"mdc_entries": set(mdc.column("entry").to_pylist()),
-            "sited": any(v is not None for v in mdc.column("min_sites").to_pylist())}
+            "sited": any(v is not None for v in mdc.column("min_sites").to_pylist()),
+            "dept": any(scheme.table("adrg").column("dept").to_pylist())}
 
 
 def register_scheme(backend: ibis.BaseBackend, scheme: Scheme) -> dict[str, ir.Table]:
@@ -163,7 +164,7 @@ def _code_hits(t: dict[str, ir.Table], pdx: ir.Table, ppx: ir.Table, dx: ir.Tabl
     return dx_hits, pp_hits, tab_hits
 
 
-def _best_adrg(t: dict[str, ir.Table], keep, base: ir.Table, entries: ir.Table, dx_hits: ir.Table,
+def _best_adrg(t: dict[str, ir.Table], features: dict, keep, base: ir.Table, entries: ir.Table, dx_hits: ir.Table,
                pp_hits: ir.Table, tab_hits: ir.Table) -> ir.Table:
     adrg = t["adrg"]
     generic = adrg.filter((adrg.dx == "") & adrg.proc.isin(["", "principal_valid", "no_valid"]))
@@ -197,7 +198,8 @@ def _best_adrg(t: dict[str, ir.Table], keep, base: ir.Table, entries: ir.Table, 
         & _in_range(c.age_days, c.age_days_min, c.age_days_max)
         & _in_range(c.birth_weight_g, c.birth_weight_min, c.birth_weight_max, hi_exclusive=True)
         & (c.birth_weight_min.isnull() | (c.birth_weight_g > 0).fill_null(False))
-        & ((c.dept == "") | c.dept.split(" ").contains(c.discharge_dept).fill_null(False))
+        & (((c.dept == "") | c.dept.split(" ").contains(c.discharge_dept).fill_null(False))
+           if features["dept"] else True)
     )
     ok = c.filter(dx_ok & proc_ok & demo_ok)
     ok = ok.mutate(rank=ok.mdc_priority * RANK_STEP + ok.adrg_priority)
@@ -276,6 +278,7 @@ def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diag
             "stay_id", pdx=pdx.code, pdx_known=icd.known_code.notnull())
     else:
         pdx = pdx.select("stay_id", pdx=pdx.code, pdx_known=pdx.code_known)
+    pdx = keep("pdx", pdx)
     ppx = px.filter(px.seq == 0).select("stay_id", ppx=px.code)
     valid = t["valid_procedures"].select(vcode="code").distinct()
     any_valid = px.join(valid, px.code == valid.vcode).select("stay_id").distinct().mutate(any_valid=True)
@@ -290,7 +293,7 @@ def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diag
     entries = keep("entries", _mdc_entries(t, scheme_features(scheme), base, pdx, dx))
     hits = [keep(n, h) for n, h in zip(("dx_hits", "pp_hits", "tab_hits"), _code_hits(t, pdx, ppx, dx, px),
                                        strict=True)]
-    best = keep("best", _best_adrg(t, keep, base, entries, *hits))
+    best = keep("best", _best_adrg(t, scheme_features(scheme), keep, base, entries, *hits))
     flags = keep("flags", _cc_flags(t, pdx, dx))
     return _assemble(t, keep, scheme, s, pdx, entries, best, flags)
 
@@ -336,7 +339,9 @@ def _explain(r: ir.Table) -> ir.StringValue:
 def _assemble(t: dict[str, ir.Table], keep, scheme: Scheme, s: ir.Table, pdx: ir.Table,
               entries: ir.Table, best: ir.Table, flags: ir.Table) -> ir.Table:
     chosen = _drg_choice(t, keep, s, best, flags)
-    entered = entries.group_by("stay_id").aggregate(mdcs=entries.mdc.group_concat(","))
+    # the MDCs entered are only reported for stays that got no DRG
+    lost = entries.anti_join(chosen.select("stay_id"), "stay_id")
+    entered = lost.group_by("stay_id").aggregate(mdcs=lost.mdc.group_concat(","))
     r = left(left(left(s, chosen, "stay_id"), pdx, "stay_id"), entered, "stay_id")
     status = ibis.cases((r.error.notnull(), "error"), (r.drg.notnull(), "grouped"), else_="ungroupable")
     reason = ibis.cases(
