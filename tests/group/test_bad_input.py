@@ -61,3 +61,14 @@ def test_row_number_keys_give_the_same_result(group_records, monkeypatch):
     numbered = group_records(rows)
     assert hashed == numbered
     assert hashed["a"]["drg"] == "ES33"
+
+
+def test_map_policy_translates_clinical_edition_codes(group_records):
+    # icd10_map.csv: clinical 2.0 A02.100x004 -> insurance 2.0 A02.100 (沙门菌脓毒症)
+    rows = [record("clinical", "A02.100x004|j13x00"), record("insurance", "A02.100|J13.x00")]
+    exact = group_records(rows)
+    assert exact["clinical"]["status"] == "ungroupable"
+    mapped = group_records(rows, code_policy="map")
+    assert mapped["insurance"]["status"] == "grouped"
+    assert {k: mapped["clinical"][k] for k in ("mdc", "adrg", "drg", "cc_level")} == \
+        {k: mapped["insurance"][k] for k in ("mdc", "adrg", "drg", "cc_level")}

@@ -242,7 +242,7 @@ def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diag
         Tables with the canonical columns (``stays``: stay_id, sex, age_years, age_days, birth_weight_g,
         discharge_dept, los_days; the long tables: stay_id, seq, code).
     code_policy
-        ``"exact"`` or ``"normalise"`` (see :mod:`hospeval.group.codes`).
+        ``"exact"``, ``"normalise"`` or ``"map"`` (see :mod:`hospeval.group.codes`).
     materialise
         Store intermediate results as temporary tables (faster on DuckDB); ``False`` returns one
         expression over the inputs only (for backends or tests that want a single query).
@@ -267,8 +267,10 @@ def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diag
             return j.select(stay_id=ids.stay_id, **{c: table[c] for c in columns})
 
     exact = code_policy == "exact"  # then only the principal diagnosis needs the dictionary (for reasons)
-    dx = normalise_codes(by_key(diagnoses, ["seq", "code"]), None if exact else t["icd10"], code_policy)
-    px = normalise_codes(by_key(procedures, ["seq", "code"]), None if exact else t["icd9cm3"], code_policy)
+    dx = normalise_codes(by_key(diagnoses, ["seq", "code"]), None if exact else t["icd10"], code_policy,
+                         t.get("icd10_map"))
+    px = normalise_codes(by_key(procedures, ["seq", "code"]), None if exact else t["icd9cm3"], code_policy,
+                         t.get("icd9cm3_map"))
     dx = keep("dx", dx.filter(dx.code.notnull()).select("stay_id", "seq", "code", *([] if exact else ["code_known"])))
     px = keep("px", px.filter(px.code.notnull()).select("stay_id", "seq", "code"))
     pdx = dx.filter(dx.seq == 0)
