@@ -74,7 +74,8 @@ def scheme_features(scheme: Scheme) -> dict:
     mdc = scheme.table("mdc")
     return {"mdc_entries": set(mdc.column("entry").to_pylist()),
             "sited": any(v is not None for v in mdc.column("min_sites").to_pylist()),
-            "dept": any(scheme.table("adrg").column("dept").to_pylist())}
+            "dept": any(scheme.table("adrg").column("dept").to_pylist()),
+            "dx2": any(scheme.table("adrg").column("dx2").to_pylist())}
 
 
 def register_scheme(backend: ibis.BaseBackend, scheme: Scheme) -> dict[str, ir.Table]:
@@ -141,10 +142,10 @@ def _mdc_entries(t: dict[str, ir.Table], features: dict, base: ir.Table, pdx: ir
     return entries.join(mdc.select("mdc", mdc_priority=mdc.priority), "mdc")
 
 
-def _code_hits(t: dict[str, ir.Table], pdx: ir.Table, ppx: ir.Table, dx: ir.Table,
-               px: ir.Table) -> tuple[ir.Table, ir.Table, ir.Table]:
+def _code_hits(t: dict[str, ir.Table], features: dict, pdx: ir.Table, ppx: ir.Table, dx: ir.Table,
+               px: ir.Table) -> list[ir.Table]:
     adrg, codes = t["adrg"], t["adrg_codes"]
-    dx_codes = codes.filter(codes.kind == "diagnosis").join(adrg.select("adrg", "dx"), "adrg")
+    dx_codes = codes.filter((codes.kind == "diagnosis") & (codes.table == "1")).join(adrg.select("adrg", "dx"), "adrg")
     px_codes = codes.filter(codes.kind == "procedure").join(adrg.select("adrg", "proc"), "adrg")
     hit_p = (pdx.join(dx_codes, (pdx.pdx == dx_codes.code) & (dx_codes.dx == "principal"))
              .select(pdx.stay_id, dx_codes.adrg, hit=pdx.pdx))
@@ -161,29 +162,34 @@ def _code_hits(t: dict[str, ir.Table], pdx: ir.Table, ppx: ir.Table, dx: ir.Tabl
                   .aggregate(n=tab.table.nunique(), codes=tab.code.group_concat(" ")))
     per_clause = per_clause.filter(per_clause.n == per_clause["size"])
     tab_hits = per_clause.group_by(["stay_id", "adrg"]).aggregate(tab_hit=per_clause.codes.min())
-    return dx_hits, pp_hits, tab_hits
+    hits = [dx_hits, pp_hits, tab_hits]
+    if features["dx2"]:  # secondary-diagnosis lists (其他诊断包含), local schemes
+        dx2_codes = (codes.filter((codes.kind == "diagnosis") & (codes.table == "2"))
+                     .join(adrg.filter(adrg.dx2 == "secondary").select("adrg"), "adrg"))
+        sec = dx.filter(dx.seq > 0)
+        j = sec.join(dx2_codes, sec.code == dx2_codes.code).select(sec.stay_id, dx2_codes.adrg, hit=sec.code)
+        hits.append(j.group_by(["stay_id", "adrg"]).aggregate(dx2_hit=j.hit.min()))
+    return hits
 
 
-def _best_adrg(t: dict[str, ir.Table], features: dict, keep, base: ir.Table, entries: ir.Table, dx_hits: ir.Table,
-               pp_hits: ir.Table, tab_hits: ir.Table) -> ir.Table:
+def _best_adrg(t: dict[str, ir.Table], features: dict, keep, base: ir.Table, entries: ir.Table,
+               hit_tables: list[ir.Table]) -> ir.Table:
     adrg = t["adrg"]
-    generic = adrg.filter((adrg.dx == "") & adrg.proc.isin(["", "principal_valid", "no_valid"]))
+    generic = adrg.filter((adrg.dx == "") & (adrg.dx2 == "") & adrg.proc.isin(["", "principal_valid", "no_valid"]))
     none = ibis.null("string")
-    parts = [
-        dx_hits.select("stay_id", "adrg", "dx_hit", pp_hit=none, tab_hit=none),
-        pp_hits.select("stay_id", "adrg", "pp_hit", dx_hit=none, tab_hit=none),
-        tab_hits.select("stay_id", "adrg", "tab_hit", dx_hit=none, pp_hit=none),
-        entries.join(generic.select("adrg", "mdc"), "mdc").select("stay_id", "adrg", dx_hit=none, pp_hit=none,
-                                                                   tab_hit=none),
-    ]
-    cols = ["stay_id", "adrg", "dx_hit", "pp_hit", "tab_hit"]
-    hits = ibis.union(*(p.select(cols) for p in parts))
-    cands = hits.group_by(["stay_id", "adrg"]).aggregate(
-        dx_hit=hits.dx_hit.max(), pp_hit=hits.pp_hit.max(), tab_hit=hits.tab_hit.max())
+    dx_hits, pp_hits, tab_hits, *dx2 = hit_tables
+    cols = ["dx_hit", "pp_hit", "tab_hit", "dx2_hit"]
+
+    def part(table: ir.Table) -> ir.Table:
+        return table.select("stay_id", "adrg", **{c: (table[c] if c in table.columns else none) for c in cols})
+
+    generic_hits = entries.join(generic.select("adrg", "mdc"), "mdc").select("stay_id", "adrg")
+    hits = ibis.union(*(part(h) for h in (dx_hits, pp_hits, tab_hits, *dx2, generic_hits)))
+    cands = hits.group_by(["stay_id", "adrg"]).aggregate(**{c: hits[c].max() for c in cols})
     c = (cands.join(adrg.rename(adrg_priority="priority", adrg_sex="sex"), "adrg")
          .join(entries, ["stay_id", "mdc"])
          .join(base, "stay_id"))
-    dx_ok = (c.dx == "") | c.dx_hit.notnull()
+    dx_ok = ((c.dx == "") | c.dx_hit.notnull()) & ((c.dx2 == "") | c.dx2_hit.notnull())
     proc_ok = ibis.cases(
         (c.proc == "", True),
         (c.proc == "principal", c.pp_hit.notnull()),
@@ -207,7 +213,7 @@ def _best_adrg(t: dict[str, ir.Table], features: dict, keep, base: ir.Table, ent
     best = ok.group_by("stay_id").aggregate(rank=ok.rank.min())
     chosen = best.join(ok, ["stay_id", "rank"])
     return chosen.select(
-        "stay_id", "mdc", "dx", "proc", "proc_formula", "dx_hit", "pp_hit", "tab_hit", "ppx",
+        "stay_id", "mdc", "dx", "dx2", "proc", "proc_formula", "dx_hit", "dx2_hit", "pp_hit", "tab_hit", "ppx",
         adrg=ibis.ifelse(chosen.group_as == "", chosen.adrg, chosen.group_as))
 
 
@@ -293,9 +299,10 @@ def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diag
     base = keep("base", base.mutate(ppx_valid=base.ppx_valid.fill_null(False),
                                     any_valid=base.any_valid.fill_null(False)))
     entries = keep("entries", _mdc_entries(t, scheme_features(scheme), base, pdx, dx))
-    hits = [keep(n, h) for n, h in zip(("dx_hits", "pp_hits", "tab_hits"), _code_hits(t, pdx, ppx, dx, px),
-                                       strict=True)]
-    best = keep("best", _best_adrg(t, scheme_features(scheme), keep, base, entries, *hits))
+    features = scheme_features(scheme)
+    hits = [keep(n, h) for n, h in zip(("dx_hits", "pp_hits", "tab_hits", "dx2_hits"),
+                                       _code_hits(t, features, pdx, ppx, dx, px), strict=False)]
+    best = keep("best", _best_adrg(t, features, keep, base, entries, hits))
     flags = keep("flags", _cc_flags(t, pdx, dx))
     return _assemble(t, keep, scheme, s, pdx, entries, best, flags)
 
@@ -316,8 +323,8 @@ def _drg_choice(t: dict[str, ir.Table], keep, s: ir.Table, best: ir.Table, flags
     d = keep("drg_candidates", d)
     first = d.group_by("stay_id").aggregate(priority=d.priority.min())
     return first.join(d, ["stay_id", "priority"]).select(
-        "stay_id", "mdc", "adrg", "dx", "proc", "proc_formula", "dx_hit", "pp_hit", "tab_hit", "ppx",
-        "has_mcc", "has_cc", "cc_notes", "drg", "drg_name", "split")
+        "stay_id", "mdc", "adrg", "dx", "dx2", "proc", "proc_formula", "dx_hit", "dx2_hit", "pp_hit", "tab_hit",
+        "ppx", "has_mcc", "has_cc", "cc_notes", "drg", "drg_name", "split")
 
 
 def _explain(r: ir.Table) -> ir.StringValue:
@@ -325,7 +332,7 @@ def _explain(r: ir.Table) -> ir.StringValue:
         (r.dx == "principal", "主要诊断 principal diagnosis " + r.dx_hit + " ∈ " + r.adrg + "; "),
         (r.dx == "any", "诊断 diagnosis " + r.dx_hit + " ∈ " + r.adrg + "; "),
         else_="",
-    )
+    ) + ibis.ifelse(r.dx2 == "secondary", "其他诊断 secondary diagnosis " + r.dx2_hit + " ∈ " + r.adrg + "; ", "")
     proc_part = ibis.cases(
         (r.proc == "principal", "主要手术 principal procedure " + r.pp_hit + " ∈ " + r.adrg + "; "),
         (r.proc == "tables", "手术表 procedure tables " + r.proc_formula + " by " + r.tab_hit + "; "),
