@@ -208,13 +208,14 @@ def _best_adrg(t: dict[str, ir.Table], features: dict, keep, base: ir.Table, ent
            if features["dept"] else True)
     )
     ok = c.filter(dx_ok & proc_ok & demo_ok)
-    ok = ok.mutate(rank=ok.mdc_priority * RANK_STEP + ok.adrg_priority)
+    # narrow: the rule's descriptive columns are joined back from the (small) rule table at the end
+    ok = ok.select("stay_id", "dx_hit", "dx2_hit", "pp_hit", "tab_hit", "ppx", rule=ok.adrg,
+                   rank=ok.mdc_priority * RANK_STEP + ok.adrg_priority)
     ok = keep("candidates", ok)  # used twice: materialised, not recomputed
     best = ok.group_by("stay_id").aggregate(rank=ok.rank.min())
-    chosen = best.join(ok, ["stay_id", "rank"])
-    return chosen.select(
-        "stay_id", "mdc", "dx", "dx2", "proc", "proc_formula", "dx_hit", "dx2_hit", "pp_hit", "tab_hit", "ppx",
-        adrg=ibis.ifelse(chosen.group_as == "", chosen.adrg, chosen.group_as))
+    chosen = best.join(ok, ["stay_id", "rank"]).drop("rank")
+    rules = adrg.select(rule="adrg", adrg=ibis.ifelse(adrg.group_as == "", adrg.adrg, adrg.group_as))
+    return chosen.join(rules, "rule")
 
 
 def _cc_flags(t: dict[str, ir.Table], pdx: ir.Table, dx: ir.Table) -> ir.Table:
@@ -308,10 +309,11 @@ def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diag
 
 
 def _drg_choice(t: dict[str, ir.Table], keep, s: ir.Table, best: ir.Table, flags: ir.Table) -> ir.Table:
-    drg = t["drg"]
-    b = left(best.join(s.select("stay_id", "age_years", "los_days"), "stay_id"), flags, "stay_id")
+    drg = t["drg"].drop("name")
+    b = left(best.select("stay_id", "adrg").join(s.select("stay_id", "age_years", "los_days"), "stay_id"),
+             flags.select("stay_id", "has_mcc", "has_cc"), "stay_id")
     b = b.mutate(has_mcc=b.has_mcc.fill_null(False), has_cc=b.has_cc.fill_null(False))
-    d = b.join(drg.rename(drg_name="name"), "adrg")
+    d = b.join(drg, "adrg")
     split_ok = ibis.cases(
         (d.split == "none", True),
         (d.split == "mcc", d.has_mcc),
@@ -320,11 +322,9 @@ def _drg_choice(t: dict[str, ir.Table], keep, s: ir.Table, best: ir.Table, flags
     )
     d = d.filter(split_ok & _in_range(d.age_years, d.age_years_min, d.age_years_max)
                  & _in_range(d.los_days, d.los_min, d.los_max))
-    d = keep("drg_candidates", d)
+    d = keep("drg_candidates", d.select("stay_id", "drg", "priority"))
     first = d.group_by("stay_id").aggregate(priority=d.priority.min())
-    return first.join(d, ["stay_id", "priority"]).select(
-        "stay_id", "mdc", "adrg", "dx", "dx2", "proc", "proc_formula", "dx_hit", "dx2_hit", "pp_hit", "tab_hit",
-        "ppx", "has_mcc", "has_cc", "cc_notes", "drg", "drg_name", "split")
+    return keep("chosen", first.join(d, ["stay_id", "priority"]).select("stay_id", "drg"))
 
 
 def _explain(r: ir.Table) -> ir.StringValue:
@@ -351,7 +351,11 @@ def _assemble(t: dict[str, ir.Table], keep, scheme: Scheme, s: ir.Table, pdx: ir
     # the MDCs entered are only reported for stays that got no DRG
     lost = entries.anti_join(chosen.select("stay_id"), "stay_id")
     entered = lost.group_by("stay_id").aggregate(mdcs=lost.mdc.group_concat(","))
-    r = left(left(left(s, chosen, "stay_id"), pdx, "stay_id"), entered, "stay_id")
+    got = (chosen.join(best, "stay_id").join(t["drg"].select("drg", "split", drg_name="name"), "drg")
+           .join(t["adrg"].select("mdc", "dx", "dx2", "proc", "proc_formula", rule="adrg"), "rule"))
+    r = s
+    for part in (got, flags, pdx, entered):
+        r = left(r, part, "stay_id")
     status = ibis.cases((r.error.notnull(), "error"), (r.drg.notnull(), "grouped"), else_="ungroupable")
     reason = ibis.cases(
         (r.error.notnull(), r.error),
