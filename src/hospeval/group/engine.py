@@ -20,6 +20,7 @@ How a stay is grouped (every step is a join, semi-join or aggregation over all s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import ibis
 import ibis.expr.types as ir
@@ -29,6 +30,7 @@ from hospeval.group.codes import normalise_codes
 from hospeval.group.spec import Scheme
 
 RANK_STEP = 1000
+Keep = Callable[[str, ir.Table], ir.Table]  # stores an intermediate result, returns the stored table
 
 
 def _clauses(adrg: pa.Table) -> pa.Table:
@@ -172,7 +174,7 @@ def _code_hits(t: dict[str, ir.Table], features: dict, pdx: ir.Table, ppx: ir.Ta
     return hits
 
 
-def _best_adrg(t: dict[str, ir.Table], features: dict, keep, base: ir.Table, entries: ir.Table,
+def _best_adrg(t: dict[str, ir.Table], features: dict, keep: Keep, base: ir.Table, entries: ir.Table,
                hit_tables: list[ir.Table]) -> ir.Table:
     adrg = t["adrg"]
     generic = adrg.filter((adrg.dx == "") & (adrg.dx2 == "") & adrg.proc.isin(["", "principal_valid", "no_valid"]))
@@ -251,8 +253,9 @@ def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diag
     code_policy
         ``"exact"``, ``"normalise"`` or ``"map"`` (see :mod:`hospeval.group.codes`).
     materialise
-        Store intermediate results as temporary tables (faster on DuckDB); ``False`` returns one
-        expression over the inputs only (for backends or tests that want a single query).
+        Store intermediate results as temporary tables of ``backend`` (faster on DuckDB; the returned
+        expression then reads them, so use it on the same connection); ``False`` returns one expression
+        over the inputs only.
     """
     t = register_scheme(backend, scheme)
 
@@ -308,7 +311,7 @@ def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diag
     return _assemble(t, keep, scheme, s, pdx, entries, best, flags)
 
 
-def _drg_choice(t: dict[str, ir.Table], keep, s: ir.Table, best: ir.Table, flags: ir.Table) -> ir.Table:
+def _drg_choice(t: dict[str, ir.Table], keep: Keep, s: ir.Table, best: ir.Table, flags: ir.Table) -> ir.Table:
     drg = t["drg"].drop("name")
     b = left(best.select("stay_id", "adrg").join(s.select("stay_id", "age_years", "los_days"), "stay_id"),
              flags.select("stay_id", "has_mcc", "has_cc"), "stay_id")
@@ -345,7 +348,7 @@ def _explain(r: ir.Table) -> ir.StringValue:
             + "; DRG " + r.drg + " (" + r.split + ")")
 
 
-def _assemble(t: dict[str, ir.Table], keep, scheme: Scheme, s: ir.Table, pdx: ir.Table,
+def _assemble(t: dict[str, ir.Table], keep: Keep, scheme: Scheme, s: ir.Table, pdx: ir.Table,
               entries: ir.Table, best: ir.Table, flags: ir.Table) -> ir.Table:
     chosen = _drg_choice(t, keep, s, best, flags)
     # the MDCs entered are only reported for stays that got no DRG
