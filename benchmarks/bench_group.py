@@ -109,6 +109,7 @@ def main() -> None:
         with Warehouse(Path(tmp) / "big.duckdb") as wh:
             wh.con.execute(f"SET memory_limit = '{args.memory_limit}'")
             wh.con.execute(f"SET temp_directory = '{tmp}/spill'")
+            wh.con.execute("SET preserve_insertion_order = false")
             t = time.perf_counter()
             build_warehouse(wh, args.stays)
             print(f"built warehouse of {args.stays:,} stays in {time.perf_counter() - t:.1f} s")

@@ -49,3 +49,45 @@ def test_normalise_policy_fixes_case_dot_and_x(group_records):
     norm = group_records(rows, code_policy="normalise")
     assert {k: v["drg"] for k, v in norm.items()} == {"lower": "ES35", "nodot": "ES35", "upperx": "ES31",
                                                         "space": "ES35"}
+
+
+def test_row_number_keys_give_the_same_result(group_records, monkeypatch):
+    # the engine falls back to row-number stay keys when two ids share a hash
+    import hospeval.group.engine as engine
+
+    rows = [record("a", "J13.x00|A00.100"), record("b", "Z99.999"), record("c", "J13.x00", sex="0")]
+    hashed = group_records(rows)
+    monkeypatch.setattr(engine, "hash_keys_unique", lambda stays: False)
+    numbered = group_records(rows)
+    assert hashed == numbered
+    assert hashed["a"]["drg"] == "ES33"
+
+
+def test_map_policy_translates_clinical_edition_codes(group_records):
+    # icd10_map.csv: clinical 2.0 A02.100x004 -> insurance 2.0 A02.100 (沙门菌脓毒症)
+    rows = [record("clinical", "A02.100x004|j13x00"), record("insurance", "A02.100|J13.x00")]
+    exact = group_records(rows)
+    assert exact["clinical"]["status"] == "ungroupable"
+    mapped = group_records(rows, code_policy="map")
+    assert mapped["insurance"]["status"] == "grouped"
+    assert {k: mapped["clinical"][k] for k in ("mdc", "adrg", "drg", "cc_level")} == \
+        {k: mapped["insurance"][k] for k in ("mdc", "adrg", "drg", "cc_level")}
+
+
+def test_single_query_mode_gives_the_same_result(scheme):
+    import pyarrow as pa
+
+    from hospeval.group.engine import group_stays, put_table
+    from hospeval.group.records import RECORD_COLUMNS, records_to_canonical
+    from hospeval.warehouse import Warehouse
+
+    rows = [record("a", "J13.x00|A00.100"), record("b", "J13.x00", "96.7201"), record("c", "", sex="3")]
+    data = pa.table({c: [r[c] for r in rows] for c in RECORD_COLUMNS})
+    results = []
+    for materialise in (True, False):
+        with Warehouse(":memory:") as wh:
+            stays, dx, px = records_to_canonical(put_table(wh.ibis(), "_records", data))
+            out = group_stays(wh.ibis(), scheme, stays, dx, px, materialise=materialise)
+            results.append(sorted(out.to_pyarrow().to_pylist(), key=lambda r: r["stay_id"]))
+    assert results[0] == results[1]
+    assert [r["drg"] for r in results[0]] == ["ES33", "AH15", None]

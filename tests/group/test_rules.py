@@ -114,3 +114,21 @@ def test_chs_drg_10_scheme_loads_and_groups(scheme):
     # AH1 is two rules in 1.0 (AH1_1 principal procedure, AH1_2 any procedure 39.6500) reporting one ADRG
     rules = old.table("adrg").to_pylist()
     assert [r["group_as"] for r in rules if r["adrg"].startswith("AH1")] == ["AH1", "AH1"]
+
+
+def test_beijing_los_and_age_splits(scheme):
+    import pyarrow as pa
+
+    from hospeval.group.engine import group_stays, put_table
+    from hospeval.group.records import RECORD_COLUMNS, records_to_canonical
+    from hospeval.group.spec import load_scheme
+    from hospeval.warehouse import Warehouse
+
+    # RC1 恶性增生性疾患放射治疗（体外照射）: RC12 >= 13 days, RC14 6-12, RC16 2-5, RC18 1 day
+    rows = [record(f"los{d}", "C95.100x012", "92.2200", los_days=str(d)) for d in (1, 3, 8, 20)]
+    data = pa.table({c: [r[c] for r in rows] for c in RECORD_COLUMNS})
+    with Warehouse(":memory:") as wh:
+        stays, dx, px = records_to_canonical(put_table(wh.ibis(), "_records", data))
+        out = group_stays(wh.ibis(), load_scheme("beijing-2022"), stays, dx, px).to_pyarrow().to_pylist()
+    got = {r["stay_id"]: r["drg"] for r in out}
+    assert got == {"los1": "RC18", "los3": "RC16", "los8": "RC14", "los20": "RC12"}

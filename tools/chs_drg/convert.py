@@ -55,6 +55,17 @@ _ADRG_SHAPES: dict[str, dict[str, str]] = {
     "and '3' in ss_matched and ('4' in ss_matched)))":
         {"dx": "principal", "proc": "tables", "proc_formula": "1&2|1&3&4"},
     "True and (not intersect(record.ssList, SS_VALID))": {"proc": "no_valid"},
+    # local schemes (Beijing 2022): a secondary-diagnosis list (adrg_zd1), any diagnosis, any procedure
+    "True and intersect(record.zdList[1:], adrg_zd1)": {"dx2": "secondary"},
+    "True and intersect(record.zdList[1:], adrg_zd1) and record.ssList and record.ssList[0] in adrg_ss":
+        {"dx2": "secondary", "proc": "principal"},
+    "True and intersect(record.zdList[1:], adrg_zd1) and record.ssList and intersect(record.ssList, adrg_ss)":
+        {"dx2": "secondary", "proc": "tables", "proc_formula": "1"},
+    "True and intersect(record.zdList, adrg_zd)": {"dx": "any"},
+    "True and intersect(record.zdList, adrg_zd) and record.ssList and record.ssList[0] in adrg_ss":
+        {"dx": "any", "proc": "principal"},
+    "True and record.zdList[0] in adrg_zd and record.ssList and intersect(record.ssList, adrg_ss)":
+        {"dx": "principal", "proc": "tables", "proc_formula": "1"},
     # CHS-DRG 1.0 shapes
     "True and record.ssList and intersect(record.ssList, adrg_ss)": {"proc": "tables", "proc_formula": "1"},
     "True and record.ageDay != None and record.ageDay <= 28": {"age_days_max": "28"},
@@ -90,6 +101,32 @@ _SPLIT_SHAPES = {
 ADRG_SHAPES = {canon(k): v for k, v in _ADRG_SHAPES.items()}
 MDC_SHAPES = {canon(k): v for k, v in _MDC_SHAPES.items()}
 SPLIT_SHAPES = {canon(k): v for k, v in _SPLIT_SHAPES.items()}
+
+
+SPLIT_BOUNDS = [
+    (re.compile(r"^record\.age <= (\d+)$"), lambda m: {"age_years_max": m[1]}),
+    (re.compile(r"^record\.age < (\d+)$"), lambda m: {"age_years_max": str(int(m[1]) - 1)}),
+    (re.compile(r"^record\.age >= (\d+)$"), lambda m: {"age_years_min": m[1]}),
+    (re.compile(r"^record\.inHospitalTime >= (\d+)$"), lambda m: {"los_min": m[1]}),
+    (re.compile(r"^record\.inHospitalTime == (\d+)$"), lambda m: {"los_min": m[1], "los_max": m[1]}),
+    (re.compile(r"^(\d+) <= record\.inHospitalTime < (\d+)$"),
+     lambda m: {"los_min": m[1], "los_max": str(int(m[2]) - 1)}),
+]
+
+
+def parse_split(expr: str) -> dict[str, str]:
+    """A DRG condition as split kind plus age / LOS bounds (e.g. ``record.age <= 6 and <mcc>``)."""
+    if expr in SPLIT_SHAPES:
+        return {"split": SPLIT_SHAPES[expr]}
+    for rx, make in SPLIT_BOUNDS:
+        head, sep, rest = expr.partition(" and ")
+        m = rx.match(head)
+        if m and (not sep or rest in SPLIT_SHAPES):
+            return {"split": SPLIT_SHAPES[rest] if sep else "none", **make(m)}
+        m = rx.match(expr)
+        if m:
+            return {"split": "none", **make(m)}
+    raise SystemExit(f"unknown DRG split rule {expr!r}")
 
 
 def _read_pairs(path: Path) -> list[tuple[str, str]]:
@@ -144,8 +181,7 @@ def read_python_scheme(src: Path) -> dict:
     for path in sorted((src / "DRG").glob("*.py")):
         for fn in ast.parse(path.read_text(encoding="utf-8")).body:
             if isinstance(fn, ast.FunctionDef):
-                body = canon(ast.unparse(fn.body[0].value))
-                splits[fn.name.removesuffix("_group")] = SPLIT_SHAPES[body]
+                splits[fn.name.removesuffix("_group")] = parse_split(canon(ast.unparse(fn.body[0].value)))
     mdcs, adrgs = [], []
     for mdc_rank, mdc in enumerate(mdc_order, start=1):
         tree = ast.parse((src / "MDC" / f"{mdc}.py").read_text(encoding="utf-8"))
@@ -177,6 +213,8 @@ def _read_adrg(src: Path, mdc: str, adrg: str, rank: int, splits: dict[str, str]
     else:
         raise SystemExit(f"{adrg}: unknown ADRG rule shape {test!r}")
     codes: list[tuple[str, str, str]] = [("diagnosis", "1", c) for c in dict.fromkeys(lits.get("adrg_zd", []))]
+    if shape.get("dx2"):
+        codes += [("diagnosis", "2", c) for c in dict.fromkeys(lits.get("adrg_zd1", []))]
     ss, ss1 = lits.get("adrg_ss", []), lits.get("adrg_ss1", [])
     if shape.get("proc") == "tables":
         if "ss_matched" in ast.unparse(func):  # labelled tables: the first label of a code counts
@@ -300,7 +338,7 @@ def write_scheme(src: Path, rules: Path, out: Path, version: str) -> None:
                [(m["mdc"], text["mdc"].get(m["mdc"], ""), m["priority"], m.get("entry", "principal_dx"),
                  m.get("sex", ""), m.get("age_years_max", ""), m["min_sites"]) for m in scheme["mdcs"]])
     _write_csv(out / "mdc_diagnoses.csv", ["mdc", "code", "site"], _mdc_codes(scheme["mdcs"]))
-    adrg_cols = ["group_as", "dx", "proc", "proc_formula", "sex", "age_years_min", "age_years_max", "age_days_min",
+    adrg_cols = ["group_as", "dx", "dx2", "proc", "proc_formula", "sex", "age_years_min", "age_years_max", "age_days_min",
                  "age_days_max", "birth_weight_min", "birth_weight_max", "dept"]
     _write_csv(out / "adrg.csv", ["adrg", "mdc", "name", "priority", *adrg_cols],
                [(a["adrg"], a["mdc"], text["adrg"].get(a.get("group_as") or a["adrg"], ""), a["priority"],
@@ -328,7 +366,8 @@ def _drg_rows(adrgs: list[dict], names: dict[str, str]):
         for i, (drg, split) in enumerate(a["drgs"], start=1):
             if drg not in seen:
                 seen.add(drg)
-                yield drg, adrg, names.get(drg, ""), i, split, "", "", "", ""
+                yield (drg, adrg, names.get(drg, ""), i, split["split"], split.get("age_years_min", ""),
+                       split.get("age_years_max", ""), split.get("los_min", ""), split.get("los_max", ""))
 
 
 def _mdc_codes(mdcs: list[dict]):

@@ -13,6 +13,10 @@ Two policies, chosen explicitly by the caller:
 ``normalise``
     A code not found as recorded is replaced by its canonical spelling (:func:`canonical_code`) when that
     spelling *is* a dictionary code; otherwise it is kept as recorded (and stays unknown).
+``map``
+    As ``normalise``, then a code still unknown is translated through the scheme's published map from the
+    national clinical edition 2.0 (``icd10_map.csv`` / ``icd9cm3_map.csv``: source_code -> code), for
+    hospitals that code in the clinical edition.
 
 Both are offered as a pure function (for tests and single codes) and as an Ibis expression (for tables).
 
@@ -33,7 +37,7 @@ import re
 import ibis
 import ibis.expr.types as ir
 
-POLICIES = ("exact", "normalise")
+POLICIES = ("exact", "normalise", "map")
 
 _DOT_MISSING_DX = re.compile(r"^([A-Z][0-9][0-9A-Z])([0-9A-Z].*)$")
 _DOT_MISSING_PX = re.compile(r"^([0-9]{2})([0-9X].*)$")
@@ -74,7 +78,8 @@ def canonical_code_expr(code: ir.StringValue) -> ir.StringValue:
     return ibis.ifelse(text == "", ibis.null("string"), fixed)
 
 
-def normalise_codes(codes: ir.Table, dictionary: ir.Table, policy: str) -> ir.Table:
+def normalise_codes(codes: ir.Table, dictionary: ir.Table | None, policy: str,
+                    mapping: ir.Table | None = None) -> ir.Table:
     """Add ``code`` (the scheme code) and ``code_recorded`` to a table with a recorded ``code`` column.
 
     Parameters
@@ -82,9 +87,12 @@ def normalise_codes(codes: ir.Table, dictionary: ir.Table, policy: str) -> ir.Ta
     codes
         Table with a string column ``code`` (diagnoses or procedures of stays).
     dictionary
-        Table with a string column ``code``: the scheme's code dictionary.
+        Table with a string column ``code``: the scheme's code dictionary. ``None`` (only with the
+        ``exact`` policy) skips the membership test: no ``code_known`` column.
     policy
-        ``"exact"`` or ``"normalise"`` (see the module docstring).
+        ``"exact"``, ``"normalise"`` or ``"map"`` (see the module docstring).
+    mapping
+        For ``"map"``: table (source_code, code) of the clinical-to-insurance code map.
 
     Returns
     -------
@@ -93,8 +101,12 @@ def normalise_codes(codes: ir.Table, dictionary: ir.Table, policy: str) -> ir.Ta
     """
     if policy not in POLICIES:
         raise ValueError(f"unknown code policy {policy!r}; expected one of {POLICIES}")
+    if dictionary is None and policy != "exact":
+        raise ValueError("the normalise policy needs the dictionary")
     recorded = codes.mutate(code_recorded=codes.code, code=codes.code.strip())
     recorded = recorded.mutate(code=ibis.ifelse(recorded.code == "", ibis.null("string"), recorded.code))
+    if dictionary is None:  # exact policy, membership not needed by the caller
+        return recorded
     known = dictionary.select(dict_code=dictionary.code).distinct()
     exact = recorded.left_join(known, recorded.code == known.dict_code)
     exact = exact.mutate(code_known=exact.dict_code.notnull()).drop("dict_code")
@@ -103,7 +115,17 @@ def normalise_codes(codes: ir.Table, dictionary: ir.Table, policy: str) -> ir.Ta
     exact = exact.mutate(code_canonical=canonical_code_expr(exact.code))
     known2 = dictionary.select(canon_code=dictionary.code).distinct()
     joined = exact.left_join(known2, (exact.code_canonical == known2.canon_code) & ~exact.code_known)
-    return joined.mutate(
+    normal = joined.mutate(
         code=ibis.coalesce(joined.canon_code, joined.code),
         code_known=joined.code_known | joined.canon_code.notnull(),
     ).drop("code_canonical", "canon_code")
+    if policy != "map":
+        return normal
+    if mapping is None:
+        raise ValueError("the map policy needs the scheme's code map")
+    m = mapping.select(map_source="source_code", map_code="code").distinct()
+    mapped = normal.left_join(m, (normal.code == m.map_source) & ~normal.code_known)
+    return mapped.mutate(
+        code=ibis.coalesce(mapped.map_code, mapped.code),
+        code_known=mapped.code_known | mapped.map_code.notnull(),
+    ).drop("map_source", "map_code")

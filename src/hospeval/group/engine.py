@@ -20,6 +20,7 @@ How a stay is grouped (every step is a join, semi-join or aggregation over all s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import ibis
 import ibis.expr.types as ir
@@ -29,6 +30,7 @@ from hospeval.group.codes import normalise_codes
 from hospeval.group.spec import Scheme
 
 RANK_STEP = 1000
+Keep = Callable[[str, ir.Table], ir.Table]  # stores an intermediate result, returns the stored table
 
 
 def _clauses(adrg: pa.Table) -> pa.Table:
@@ -64,6 +66,20 @@ def left(a: ir.Table, b: ir.Table, keys: str | list[str]) -> ir.Table:
     return j.select(*[a[c] for c in a.columns], *[b[c] for c in b.columns if c not in keys])
 
 
+def hash_keys_unique(stays: ir.Table) -> bool:
+    """Tell whether no two stay ids share a 64-bit hash (then the hash is the engine's stay key)."""
+    return stays.stay_id.hash().nunique().to_pyarrow().as_py() == stays.count().to_pyarrow().as_py()
+
+
+def scheme_features(scheme: Scheme) -> dict:
+    """Which rule kinds a scheme uses, so that unused branches are left out of the compiled query."""
+    mdc = scheme.table("mdc")
+    return {"mdc_entries": set(mdc.column("entry").to_pylist()),
+            "sited": any(v is not None for v in mdc.column("min_sites").to_pylist()),
+            "dept": any(scheme.table("adrg").column("dept").to_pylist()),
+            "dx2": any(scheme.table("adrg").column("dx2").to_pylist())}
+
+
 def register_scheme(backend: ibis.BaseBackend, scheme: Scheme) -> dict[str, ir.Table]:
     """Create the scheme's tables as temporary tables on ``backend``; return them as Ibis tables."""
     prefix = "_grp_" + re.sub(r"\W", "_", scheme.name)
@@ -97,16 +113,25 @@ def _in_range(value: ir.NumericValue, lo: ir.NumericValue, hi: ir.NumericValue, 
     return (lo.isnull() | (value >= lo).fill_null(False)) & (hi.isnull() | upper.fill_null(False))
 
 
-def _mdc_entries(t: dict[str, ir.Table], base: ir.Table, pdx: ir.Table, dx: ir.Table) -> ir.Table:
+def _mdc_entries(t: dict[str, ir.Table], features: dict, base: ir.Table, pdx: ir.Table,
+                 dx: ir.Table) -> ir.Table:
     mdc, md = t["mdc"], t["mdc_diagnoses"]
-    any_mdcs = mdc.filter(mdc.entry == "any_dx").select(any_mdc="mdc")
-    by_any = (dx.join(md, dx.code == md.code).join(any_mdcs, md.mdc == any_mdcs.any_mdc)
-              .select(dx.stay_id, md.mdc).distinct())
-    by_dx = pdx.join(md, pdx.pdx == md.code).select(pdx.stay_id, md.mdc).union(by_any)
-    sited = md.filter(md.site != "")
-    sites = (dx.join(sited, dx.code == sited.code).group_by([dx.stay_id, sited.mdc])
-             .aggregate(n_sites=sited.site.nunique()))
-    by_dx = left(by_dx.join(mdc.rename(mdc_sex="sex"), "mdc").join(base, "stay_id"), sites, ["stay_id", "mdc"])
+    by_dx = pdx.join(md, pdx.pdx == md.code).select(pdx.stay_id, md.mdc)
+    if "any_dx" in features["mdc_entries"]:
+        any_mdcs = mdc.filter(mdc.entry == "any_dx").select(any_mdc="mdc")
+        any_md = md.join(any_mdcs, md.mdc == any_mdcs.any_mdc).select("mdc", "code")
+        by_dx = by_dx.union(dx.join(any_md, dx.code == any_md.code).select(dx.stay_id, any_md.mdc).distinct())
+    by_dx = by_dx.join(mdc.rename(mdc_sex="sex"), "mdc").join(base, "stay_id")
+    if features["sited"]:
+        # body sites only for stays whose principal diagnosis enters a multi-site MDC (MDCZ)
+        sited = md.filter(md.site != "")
+        need = by_dx.filter(by_dx.min_sites.notnull()).select("stay_id").distinct()
+        sdx = dx.join(need, "stay_id").select("stay_id", "code")
+        j = sdx.join(sited, sdx.code == sited.code).select(sdx.stay_id, sited.mdc, sited.site)
+        sites = j.group_by(["stay_id", "mdc"]).aggregate(n_sites=j.site.nunique())
+        by_dx = left(by_dx, sites, ["stay_id", "mdc"])
+    else:
+        by_dx = by_dx.mutate(n_sites=ibis.literal(0))
     by_dx = by_dx.filter(
         by_dx.entry.isin(["principal_dx", "any_dx"])
         & ((by_dx.mdc_sex == "") | (by_dx.sex == by_dx.mdc_sex))
@@ -119,10 +144,10 @@ def _mdc_entries(t: dict[str, ir.Table], base: ir.Table, pdx: ir.Table, dx: ir.T
     return entries.join(mdc.select("mdc", mdc_priority=mdc.priority), "mdc")
 
 
-def _code_hits(t: dict[str, ir.Table], pdx: ir.Table, ppx: ir.Table, dx: ir.Table,
-               px: ir.Table) -> tuple[ir.Table, ir.Table, ir.Table]:
+def _code_hits(t: dict[str, ir.Table], features: dict, pdx: ir.Table, ppx: ir.Table, dx: ir.Table,
+               px: ir.Table) -> list[ir.Table]:
     adrg, codes = t["adrg"], t["adrg_codes"]
-    dx_codes = codes.filter(codes.kind == "diagnosis").join(adrg.select("adrg", "dx"), "adrg")
+    dx_codes = codes.filter((codes.kind == "diagnosis") & (codes.table == "1")).join(adrg.select("adrg", "dx"), "adrg")
     px_codes = codes.filter(codes.kind == "procedure").join(adrg.select("adrg", "proc"), "adrg")
     hit_p = (pdx.join(dx_codes, (pdx.pdx == dx_codes.code) & (dx_codes.dx == "principal"))
              .select(pdx.stay_id, dx_codes.adrg, hit=pdx.pdx))
@@ -139,24 +164,34 @@ def _code_hits(t: dict[str, ir.Table], pdx: ir.Table, ppx: ir.Table, dx: ir.Tabl
                   .aggregate(n=tab.table.nunique(), codes=tab.code.group_concat(" ")))
     per_clause = per_clause.filter(per_clause.n == per_clause["size"])
     tab_hits = per_clause.group_by(["stay_id", "adrg"]).aggregate(tab_hit=per_clause.codes.min())
-    return dx_hits, pp_hits, tab_hits
+    hits = [dx_hits, pp_hits, tab_hits]
+    if features["dx2"]:  # secondary-diagnosis lists (其他诊断包含), local schemes
+        dx2_codes = (codes.filter((codes.kind == "diagnosis") & (codes.table == "2"))
+                     .join(adrg.filter(adrg.dx2 == "secondary").select("adrg"), "adrg"))
+        sec = dx.filter(dx.seq > 0)
+        j = sec.join(dx2_codes, sec.code == dx2_codes.code).select(sec.stay_id, dx2_codes.adrg, hit=sec.code)
+        hits.append(j.group_by(["stay_id", "adrg"]).aggregate(dx2_hit=j.hit.min()))
+    return hits
 
 
-def _best_adrg(t: dict[str, ir.Table], base: ir.Table, entries: ir.Table, dx_hits: ir.Table,
-               pp_hits: ir.Table, tab_hits: ir.Table) -> ir.Table:
+def _best_adrg(t: dict[str, ir.Table], features: dict, keep: Keep, base: ir.Table, entries: ir.Table,
+               hit_tables: list[ir.Table]) -> ir.Table:
     adrg = t["adrg"]
-    generic = adrg.filter((adrg.dx == "") & adrg.proc.isin(["", "principal_valid", "no_valid"]))
-    cands = (dx_hits.select("stay_id", "adrg")
-             .union(pp_hits.select("stay_id", "adrg"))
-             .union(tab_hits.select("stay_id", "adrg"))
-             .union(entries.join(generic.select("adrg", "mdc"), "mdc").select("stay_id", "adrg"))
-             .distinct())
+    generic = adrg.filter((adrg.dx == "") & (adrg.dx2 == "") & adrg.proc.isin(["", "principal_valid", "no_valid"]))
+    none = ibis.null("string")
+    dx_hits, pp_hits, tab_hits, *dx2 = hit_tables
+    cols = ["dx_hit", "pp_hit", "tab_hit", "dx2_hit"]
+
+    def part(table: ir.Table) -> ir.Table:
+        return table.select("stay_id", "adrg", **{c: (table[c] if c in table.columns else none) for c in cols})
+
+    generic_hits = entries.join(generic.select("adrg", "mdc"), "mdc").select("stay_id", "adrg")
+    hits = ibis.union(*(part(h) for h in (dx_hits, pp_hits, tab_hits, *dx2, generic_hits)))
+    cands = hits.group_by(["stay_id", "adrg"]).aggregate(**{c: hits[c].max() for c in cols})
     c = (cands.join(adrg.rename(adrg_priority="priority", adrg_sex="sex"), "adrg")
          .join(entries, ["stay_id", "mdc"])
          .join(base, "stay_id"))
-    for hits in (dx_hits, pp_hits, tab_hits):
-        c = left(c, hits, ["stay_id", "adrg"])
-    dx_ok = (c.dx == "") | c.dx_hit.notnull()
+    dx_ok = ((c.dx == "") | c.dx_hit.notnull()) & ((c.dx2 == "") | c.dx2_hit.notnull())
     proc_ok = ibis.cases(
         (c.proc == "", True),
         (c.proc == "principal", c.pp_hit.notnull()),
@@ -171,15 +206,18 @@ def _best_adrg(t: dict[str, ir.Table], base: ir.Table, entries: ir.Table, dx_hit
         & _in_range(c.age_days, c.age_days_min, c.age_days_max)
         & _in_range(c.birth_weight_g, c.birth_weight_min, c.birth_weight_max, hi_exclusive=True)
         & (c.birth_weight_min.isnull() | (c.birth_weight_g > 0).fill_null(False))
-        & ((c.dept == "") | c.dept.split(" ").contains(c.discharge_dept).fill_null(False))
+        & (((c.dept == "") | c.dept.split(" ").contains(c.discharge_dept).fill_null(False))
+           if features["dept"] else True)
     )
     ok = c.filter(dx_ok & proc_ok & demo_ok)
-    ok = ok.mutate(rank=ok.mdc_priority * RANK_STEP + ok.adrg_priority)
+    # narrow: the rule's descriptive columns are joined back from the (small) rule table at the end
+    ok = ok.select("stay_id", "dx_hit", "dx2_hit", "pp_hit", "tab_hit", "ppx", rule=ok.adrg,
+                   rank=ok.mdc_priority * RANK_STEP + ok.adrg_priority)
+    ok = keep("candidates", ok)  # used twice: materialised, not recomputed
     best = ok.group_by("stay_id").aggregate(rank=ok.rank.min())
-    chosen = best.join(ok, ["stay_id", "rank"])
-    return chosen.select(
-        "stay_id", "mdc", "dx", "proc", "proc_formula", "dx_hit", "pp_hit", "tab_hit", "ppx",
-        adrg=ibis.ifelse(chosen.group_as == "", chosen.adrg, chosen.group_as))
+    chosen = best.join(ok, ["stay_id", "rank"]).drop("rank")
+    rules = adrg.select(rule="adrg", adrg=ibis.ifelse(adrg.group_as == "", adrg.adrg, adrg.group_as))
+    return chosen.join(rules, "rule")
 
 
 def _cc_flags(t: dict[str, ir.Table], pdx: ir.Table, dx: ir.Table) -> ir.Table:
@@ -213,10 +251,11 @@ def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diag
         Tables with the canonical columns (``stays``: stay_id, sex, age_years, age_days, birth_weight_g,
         discharge_dept, los_days; the long tables: stay_id, seq, code).
     code_policy
-        ``"exact"`` or ``"normalise"`` (see :mod:`hospeval.group.codes`).
+        ``"exact"``, ``"normalise"`` or ``"map"`` (see :mod:`hospeval.group.codes`).
     materialise
-        Store intermediate results as temporary tables (faster on DuckDB); ``False`` returns one
-        expression over the inputs only (for backends or tests that want a single query).
+        Store intermediate results as temporary tables of ``backend`` (faster on DuckDB; the returned
+        expression then reads them, so use it on the same connection); ``False`` returns one expression
+        over the inputs only.
     """
     t = register_scheme(backend, scheme)
 
@@ -225,34 +264,59 @@ def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diag
         # and recompute them); each is still one set-based statement.
         return put_table(backend, f"_grp_run_{name}", expr) if materialise else expr
 
-    dx = normalise_codes(diagnoses.select("stay_id", "seq", "code"), t["icd10"], code_policy)
-    px = normalise_codes(procedures.select("stay_id", "seq", "code"), t["icd9cm3"], code_policy)
-    dx = keep("dx", dx.filter(dx.code.notnull()))
-    px = keep("px", px.filter(px.code.notnull()))
-    pdx = dx.filter(dx.seq == 0).select("stay_id", pdx=dx.code, pdx_known=dx.code_known)
+    # Inside the engine a stay is an integer key (joins on integers are several times cheaper than on
+    # text ids): the 64-bit hash of its id, or a row number joined in when two ids share a hash.
+    if hash_keys_unique(stays):
+        def by_key(table: ir.Table, columns: list[str]) -> ir.Table:
+            return table.select(stay_id=table.stay_id.hash(), **{c: table[c] for c in columns})
+    else:
+        ids = keep("ids", stays.select(stay_key="stay_id").mutate(stay_id=ibis.row_number()))
+
+        def by_key(table: ir.Table, columns: list[str]) -> ir.Table:
+            j = table.join(ids, table.stay_id == ids.stay_key)
+            return j.select(stay_id=ids.stay_id, **{c: table[c] for c in columns})
+
+    exact = code_policy == "exact"  # then only the principal diagnosis needs the dictionary (for reasons)
+    dx = normalise_codes(by_key(diagnoses, ["seq", "code"]), None if exact else t["icd10"], code_policy,
+                         t.get("icd10_map"))
+    px = normalise_codes(by_key(procedures, ["seq", "code"]), None if exact else t["icd9cm3"], code_policy,
+                         t.get("icd9cm3_map"))
+    dx = keep("dx", dx.filter(dx.code.notnull()).select("stay_id", "seq", "code", *([] if exact else ["code_known"])))
+    px = keep("px", px.filter(px.code.notnull()).select("stay_id", "seq", "code"))
+    pdx = dx.filter(dx.seq == 0)
+    if exact:
+        icd = t["icd10"].select(known_code="code").distinct()
+        pdx = pdx.left_join(icd, pdx.code == icd.known_code).select(
+            "stay_id", pdx=pdx.code, pdx_known=icd.known_code.notnull())
+    else:
+        pdx = pdx.select("stay_id", pdx=pdx.code, pdx_known=pdx.code_known)
+    pdx = keep("pdx", pdx)
     ppx = px.filter(px.seq == 0).select("stay_id", ppx=px.code)
     valid = t["valid_procedures"].select(vcode="code").distinct()
     any_valid = px.join(valid, px.code == valid.vcode).select("stay_id").distinct().mutate(any_valid=True)
     ppx_v = ppx.left_join(valid, ppx.ppx == valid.vcode).select("stay_id", "ppx",
                                                                  ppx_valid=lambda x: x.vcode.notnull())
-    s = stays.select("stay_id", "sex", "age_years", "age_days", "birth_weight_g", "discharge_dept", "los_days")
+    s = by_key(stays.mutate(stay_key=stays.stay_id),
+               ["stay_key", "sex", "age_years", "age_days", "birth_weight_g", "discharge_dept", "los_days"])
     s = keep("stays", s.mutate(error=validation_reason(s, scheme.newborn_max_age_days)))
-    base = left(left(s.filter(s.error.isnull()).drop("error"), ppx_v, "stay_id"), any_valid, "stay_id")
+    base = left(left(s.filter(s.error.isnull()).drop("error", "stay_key"), ppx_v, "stay_id"), any_valid, "stay_id")
     base = keep("base", base.mutate(ppx_valid=base.ppx_valid.fill_null(False),
                                     any_valid=base.any_valid.fill_null(False)))
-    entries = keep("entries", _mdc_entries(t, base, pdx, dx))
-    hits = [keep(n, h) for n, h in zip(("dx_hits", "pp_hits", "tab_hits"), _code_hits(t, pdx, ppx, dx, px),
-                                       strict=True)]
-    best = keep("best", _best_adrg(t, base, entries, *hits))
+    entries = keep("entries", _mdc_entries(t, scheme_features(scheme), base, pdx, dx))
+    features = scheme_features(scheme)
+    hits = [keep(n, h) for n, h in zip(("dx_hits", "pp_hits", "tab_hits", "dx2_hits"),
+                                       _code_hits(t, features, pdx, ppx, dx, px), strict=False)]
+    best = keep("best", _best_adrg(t, features, keep, base, entries, hits))
     flags = keep("flags", _cc_flags(t, pdx, dx))
-    return _assemble(t, scheme, s, pdx, entries, best, flags)
+    return _assemble(t, keep, scheme, s, pdx, entries, best, flags)
 
 
-def _drg_choice(t: dict[str, ir.Table], s: ir.Table, best: ir.Table, flags: ir.Table) -> ir.Table:
-    drg = t["drg"]
-    b = left(best.join(s.select("stay_id", "age_years", "los_days"), "stay_id"), flags, "stay_id")
+def _drg_choice(t: dict[str, ir.Table], keep: Keep, s: ir.Table, best: ir.Table, flags: ir.Table) -> ir.Table:
+    drg = t["drg"].drop("name")
+    b = left(best.select("stay_id", "adrg").join(s.select("stay_id", "age_years", "los_days"), "stay_id"),
+             flags.select("stay_id", "has_mcc", "has_cc"), "stay_id")
     b = b.mutate(has_mcc=b.has_mcc.fill_null(False), has_cc=b.has_cc.fill_null(False))
-    d = b.join(drg.rename(drg_name="name"), "adrg")
+    d = b.join(drg, "adrg")
     split_ok = ibis.cases(
         (d.split == "none", True),
         (d.split == "mcc", d.has_mcc),
@@ -261,10 +325,9 @@ def _drg_choice(t: dict[str, ir.Table], s: ir.Table, best: ir.Table, flags: ir.T
     )
     d = d.filter(split_ok & _in_range(d.age_years, d.age_years_min, d.age_years_max)
                  & _in_range(d.los_days, d.los_min, d.los_max))
+    d = keep("drg_candidates", d.select("stay_id", "drg", "priority"))
     first = d.group_by("stay_id").aggregate(priority=d.priority.min())
-    return first.join(d, ["stay_id", "priority"]).select(
-        "stay_id", "mdc", "adrg", "dx", "proc", "proc_formula", "dx_hit", "pp_hit", "tab_hit", "ppx",
-        "has_mcc", "has_cc", "cc_notes", "drg", "drg_name", "split")
+    return keep("chosen", first.join(d, ["stay_id", "priority"]).select("stay_id", "drg"))
 
 
 def _explain(r: ir.Table) -> ir.StringValue:
@@ -272,7 +335,7 @@ def _explain(r: ir.Table) -> ir.StringValue:
         (r.dx == "principal", "主要诊断 principal diagnosis " + r.dx_hit + " ∈ " + r.adrg + "; "),
         (r.dx == "any", "诊断 diagnosis " + r.dx_hit + " ∈ " + r.adrg + "; "),
         else_="",
-    )
+    ) + ibis.ifelse(r.dx2 == "secondary", "其他诊断 secondary diagnosis " + r.dx2_hit + " ∈ " + r.adrg + "; ", "")
     proc_part = ibis.cases(
         (r.proc == "principal", "主要手术 principal procedure " + r.pp_hit + " ∈ " + r.adrg + "; "),
         (r.proc == "tables", "手术表 procedure tables " + r.proc_formula + " by " + r.tab_hit + "; "),
@@ -285,11 +348,17 @@ def _explain(r: ir.Table) -> ir.StringValue:
             + "; DRG " + r.drg + " (" + r.split + ")")
 
 
-def _assemble(t: dict[str, ir.Table], scheme: Scheme, s: ir.Table, pdx: ir.Table,
+def _assemble(t: dict[str, ir.Table], keep: Keep, scheme: Scheme, s: ir.Table, pdx: ir.Table,
               entries: ir.Table, best: ir.Table, flags: ir.Table) -> ir.Table:
-    chosen = _drg_choice(t, s, best, flags)
-    entered = entries.group_by("stay_id").aggregate(mdcs=entries.mdc.group_concat(","))
-    r = left(left(left(s, chosen, "stay_id"), pdx, "stay_id"), entered, "stay_id")
+    chosen = _drg_choice(t, keep, s, best, flags)
+    # the MDCs entered are only reported for stays that got no DRG
+    lost = entries.anti_join(chosen.select("stay_id"), "stay_id")
+    entered = lost.group_by("stay_id").aggregate(mdcs=lost.mdc.group_concat(","))
+    got = (chosen.join(best, "stay_id").join(t["drg"].select("drg", "split", drg_name="name"), "drg")
+           .join(t["adrg"].select("mdc", "dx", "dx2", "proc", "proc_formula", rule="adrg"), "rule"))
+    r = s
+    for part in (got, flags, pdx, entered):
+        r = left(r, part, "stay_id")
     status = ibis.cases((r.error.notnull(), "error"), (r.drg.notnull(), "grouped"), else_="ungroupable")
     reason = ibis.cases(
         (r.error.notnull(), r.error),
@@ -303,7 +372,7 @@ def _assemble(t: dict[str, ir.Table], scheme: Scheme, s: ir.Table, pdx: ir.Table
     cc_level = ibis.cases((r.drg.isnull(), ibis.null("string")), (r.has_mcc, "MCC"), (r.has_cc, "CC"),
                           else_="none")
     return r.select(
-        stay_id=r.stay_id,
+        stay_id=r.stay_key,
         scheme=ibis.literal(scheme.name),
         status=status,
         reason=reason,

@@ -32,7 +32,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "valid_procedures": ("code",),
     "mdc": ("mdc", "name", "priority", "entry", "sex", "age_years_max", "min_sites"),
     "mdc_diagnoses": ("mdc", "code", "site"),
-    "adrg": ("adrg", "mdc", "name", "priority", "group_as", "dx", "proc", "proc_formula", "sex", "age_years_min",
+    "adrg": ("adrg", "mdc", "name", "priority", "group_as", "dx", "dx2", "proc", "proc_formula", "sex", "age_years_min",
              "age_years_max", "age_days_min", "age_days_max", "birth_weight_min", "birth_weight_max", "dept"),
     "adrg_codes": ("adrg", "kind", "table", "code"),
     "drg": ("drg", "adrg", "name", "priority", "split", "age_years_min", "age_years_max", "los_min", "los_max"),
@@ -45,6 +45,7 @@ INT_COLUMNS = {"priority", "age_years_max", "age_years_min", "age_days_min", "ag
 ALLOWED = {
     ("mdc", "entry"): {"principal_dx", "any_dx", "principal_valid"},
     ("adrg", "dx"): {"", "principal", "any"},
+    ("adrg", "dx2"): {"", "secondary"},
     ("adrg", "proc"): {"", "principal", "principal_valid", "tables", "no_valid"},
     ("drg", "split"): {"none", "mcc", "mcc_or_cc"},
     ("cc", "level"): {"MCC", "CC"},
