@@ -80,18 +80,23 @@ def _rule_meta(catalogue: Catalogue) -> pa.Table:
 
 
 def _execute_plan(wh: Warehouse, plan: TablePlan) -> pa.Table:
-    """Write the plan's findings to a work table and return its denominators (isolating broken rules)."""
-    name = f"{WORK_PREFIX}findings_{plan.table}"
+    """Run the plan's compiled scan, write its findings to a work table, return its denominators.
+
+    When the combined scan fails, each rule is run alone and the failing ones are dropped (status error).
+    """
+    flags_name = f"{WORK_PREFIX}flags_{plan.table}"
     for attempt in range(2):
         try:
-            if plan.rules:
-                wh.replace(name, plan.findings())
-            return plan.denominators().to_pyarrow()
+            wh.replace(flags_name, plan.flags())
+            break
         except Exception as exc:  # noqa: BLE001 - any engine failure is isolated per rule below
             if attempt:
                 raise
             _isolate(plan, exc)
-    raise AssertionError("unreachable")
+    flags = wh.table(flags_name)
+    if plan.rules:
+        wh.replace(f"{WORK_PREFIX}findings_{plan.table}", plan.findings(flags))
+    return plan.denominators(flags).to_pyarrow()
 
 
 def _isolate(plan: TablePlan, exc: Exception) -> None:
