@@ -46,6 +46,7 @@ class Env:
     features: dict[RelatedExists, str] = field(default_factory=dict)
     lookups: dict[tuple[str, str], str] = field(default_factory=dict)
     duplicates: dict[tuple[str, ...], str] = field(default_factory=dict)
+    display: bool = False  # compiling only to show field / value: helper columns are absent
 
     def col(self, name: str) -> ir.Column:
         """Column ``name`` of the row table, or :class:`RuleCompileError`."""
@@ -194,6 +195,8 @@ def predicate(pred: Predicate, env: Env) -> ir.BooleanValue:
         return ok if pred.filled else ~ok
     if isinstance(pred, FieldPrefix):
         return code_prefix(env, pred.field, pred.prefixes).fill_null(False)
+    if isinstance(pred, FieldInDictionary | RelatedExists) and env.display:
+        return ibis.literal(False)
     if isinstance(pred, FieldInDictionary):
         key = (pred.field, pred.dictionary)
         if key not in env.lookups:
@@ -395,6 +398,12 @@ def age_specific(rule: Rule, env: Env) -> Compiled:
 def duplicate_key(rule: Rule, env: Env) -> Compiled:
     """No two rows share the same filled ``keys`` (counted by one aggregate joined back, see compile)."""
     keys = tuple(as_list(need(rule, "keys")))
+    if env.display:
+        cols = [env.col(k) for k in keys]
+        shown = text(cols[0])
+        for c in cols[1:]:
+            shown = shown + " | " + text(c)
+        return Compiled(ibis.literal(False), ibis.literal(keys[-1]), shown)
     if keys not in env.duplicates:
         raise RuleCompileError(f"no duplicate count prepared for keys {keys}")
     cols = [env.col(k) for k in keys]

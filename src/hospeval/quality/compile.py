@@ -67,6 +67,7 @@ class TablePlan:
     table: str
     base: ir.Table
     env: Env
+    display: ir.Table  # the rows with their stay context only: what findings show
     rules: list[CompiledRule] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
 
@@ -99,10 +100,9 @@ class TablePlan:
                  for cr in self.rules]
         hits = parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
         hits = hits.rename(**{f"_k_{k}": k for k in self.keys})
-        cond = [hits[f"_k_{k}"] == self.base[k] for k in self.keys]
-        joined = hits.inner_join(self.base.drop("hospital_id"), cond)
-        env = Env(joined, self.table, self.env.codesets, self.env.features, self.env.lookups,
-                  self.env.duplicates)
+        shown = self.display.drop("hospital_id")
+        joined = hits.inner_join(shown, [hits[f"_k_{k}"] == shown[k] for k in self.keys])
+        env = Env(joined, self.table, self.env.codesets, display=True)
         fields, values = [], []
         for cr in self.rules:
             again = _compile_rule(cr.rule, env)
@@ -267,12 +267,15 @@ def build_plan(table: str, numbered: list[tuple[int, Rule]], *, tables: dict[str
         joined = rows.left_join(ctx, rows.stay_id == ctx._sk)
         base = joined.select(*[c for c in joined.columns if c != "_sk"])
         features = {}
+    display = base if table != "stays" else stays
+    if "code" in display.columns:
+        display = display.mutate(_norm_code=norm_code(display.code))
     base, lookups = _join_lookups(base, _lookups(rules), dictionaries)
     base, duplicates = _join_duplicates(base, rules)
     if "code" in base.columns:
         base = base.mutate(_norm_code=norm_code(base.code))
     env = Env(base, table, codesets, features, lookups, duplicates)
-    plan = TablePlan(table, base, env)
+    plan = TablePlan(table, base, env, display)
     for number, rule in numbered:
         try:
             plan.rules.append(CompiledRule(rule, number, _compile_rule(rule, env)))
