@@ -23,17 +23,21 @@ STAYS = {
 
 
 @pytest.fixture(scope="module")
-def scores():
+def scored():
     wh = warehouse_with(STAYS)
     run_rules(wh, dictionaries=DICTIONARIES)
     table = compute_scores(wh, load_catalogue(), load_scoring(), scheme="chs-drg-1.1").to_pylist()
-    yield {(r["hospital_id"], r["dept"], r["indicator"]): r for r in table}
+    yield wh, {(r["hospital_id"], r["dept"], r["indicator"]): r for r in table}
     wh.close()
 
 
-def test_findings_are_the_planned_ones():
-    wh = warehouse_with(STAYS)
-    run_rules(wh, dictionaries=DICTIONARIES)
+@pytest.fixture(scope="module")
+def scores(scored):
+    return scored[1]
+
+
+def test_findings_are_the_planned_ones(scored):
+    wh, _ = scored
     got = sorted(wh.con.execute("SELECT stay_id, rule_id FROM quality_findings").fetchall())
     assert got == [("b", "FP-C004"), ("b", "FP-C015"), ("c", "FP-K001"), ("c", "FP-K008"),
                    ("d", "FP-S013"), ("e", "FP-K040")]
