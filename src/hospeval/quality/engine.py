@@ -191,7 +191,10 @@ def _overall_status(results: pa.Table, rule_id: str) -> tuple[str, str | None]:
 
 def _rule_results(wh: Warehouse, catalogue: Catalogue, run_id: str,
                   statuses: dict[str, tuple[str, str | None]], denominators: dict[str, pa.Table]) -> pa.Table:
-    """Long table: per rule, one row per hospital and one overall row (hospital_id NULL)."""
+    """Long table: per rule, one row per hospital and one overall row (hospital_id NULL).
+
+    Stays whose hospital_id is missing (itself a finding) are counted in the overall row only.
+    """
     f = wh.table("quality_findings")
     counts = f.group_by(["rule_id", "hospital_id"]).aggregate(n=f.count()).to_pyarrow().to_pylist()
     violations = {(r["rule_id"], r["hospital_id"]): r["n"] for r in counts}
@@ -208,7 +211,8 @@ def _rule_results(wh: Warehouse, catalogue: Catalogue, run_id: str,
             v = violations.get((rule.id, hosp), 0)
             if fixed is None:
                 total_v, total_d = total_v + v, total_d + (den or 0)
-            rows.append(_result_row(run_id, rule.id, hosp, v, den, fixed))
+            if hosp is not None:  # stays without a hospital count in the overall row only
+                rows.append(_result_row(run_id, rule.id, hosp, v, den, fixed))
         rows.append(_result_row(run_id, rule.id, None, total_v, total_d, fixed, overall=True))
     return pa.Table.from_pylist(rows, schema=RESULT_SCHEMA)
 
