@@ -23,9 +23,12 @@ from hospeval.quality.scoring import write_scores
 from hospeval.quality.spec import load_catalogue, load_scoring
 from hospeval.warehouse import Warehouse
 
-DX_CODES = ["K35.800", "E11.900", "I10.X00", "J18.900", "I21.000", "S72.000", "O80.000", "Z37.000",
-            "N40.X00", "C50.900", "K35", "B96.200", "R10.400", "Z38.000", "P07.300", "H25.900"]
-PROC_CODES = ["47.0100", "74.1000", "81.5100", "60.2100", "36.0600", "99.0400", "68.4100", "4701"]
+# Clean codes (in the benchmark dictionaries, valid for any sex and age) and a few planted bad ones.
+DX_CODES = ["K35.800", "E11.900", "I10.X00", "J18.900", "I21.000", "I63.900", "K80.100", "N18.500",
+            "J44.100", "I50.900", "M17.900", "C34.900"]
+BAD_DX = ["K35", "Z37.000", "B96.200", "R10.400", "X99.999", "N40.X00", "O80.000", "Z38.000"]
+PROC_CODES = ["47.0100", "81.5100", "36.0600", "99.0400", "45.2300", "51.2300"]
+BAD_PROC = ["4701", "68.4100", "60.2100", "74.1000"]
 
 STAYS_SQL = """
 INSERT INTO stays BY NAME
@@ -38,7 +41,7 @@ SELECT
   CASE WHEN i % 2 = 0 THEN '1' ELSE '2' END AS sex,
   birth AS birth_date,
   CASE WHEN i % 113 = 0 THEN 151 ELSE floor(date_diff('day', birth, admit::DATE) / 365.25) END::SMALLINT AS age_years,
-  (1 + i % 4)::VARCHAR AS admission_route,
+  CASE WHEN i % 101 = 0 THEN '5' ELSE list_extract(['1', '2', '3', '9'], 1 + (i % 4)::INTEGER) END AS admission_route,
   admit AS admit_time,
   lpad((i % 30)::VARCHAR, 2, '0') AS admit_dept,
   admit + to_days(los) + INTERVAL 2 HOUR AS discharge_time,
@@ -50,7 +53,7 @@ SELECT
   CASE WHEN i % 31 = 0 AND i % 3 > 0 THEN 'Hospital ' || (i % 20) END AS receiving_institution,
   CASE WHEN i % 50 = 0 AND i % 4 > 0 THEN '2' END AS autopsy,
   '1' AS readmission_plan_31d,
-  i % 20 = 0 AS day_surgery,
+  i % 240 = 0 AS day_surgery,
   0.0 AS icu_hours, 0.0 AS ventilator_hours,
   (nursing + drugs + surgical + lab + CASE WHEN i % 67 = 0 THEN 5 ELSE 0 END)::DECIMAL(14,2) AS cost_total,
   (drugs / 4)::DECIMAL(14,2) AS cost_self_pay,
@@ -75,7 +78,8 @@ FROM (
 DX_SQL = """
 INSERT INTO stay_diagnoses BY NAME
 SELECT 'S' || i AS stay_id, k::SMALLINT AS seq,
-       list_extract({codes}, 1 + ((i * 13 + k * 7) % {ncodes})::INTEGER) AS code,
+       CASE WHEN (i * 13 + k) % 97 = 0 THEN list_extract({bad}, 1 + ((i + k) % {nbad})::INTEGER)
+            ELSE list_extract({codes}, 1 + ((i * 13 + k * 7) % {ncodes})::INTEGER) END AS code,
        'dx' AS name,
        CASE WHEN (i + k) % 71 = 0 THEN NULL ELSE '1' END AS admission_condition
 FROM range({n}) t(i), range(3) s(k)
@@ -84,11 +88,12 @@ FROM range({n}) t(i), range(3) s(k)
 PROC_SQL = """
 INSERT INTO stay_procedures BY NAME
 SELECT 'S' || i AS stay_id, 0::SMALLINT AS seq,
-       list_extract({codes}, 1 + (i % {ncodes})::INTEGER) AS code,
+       CASE WHEN i % 89 = 0 THEN list_extract({bad}, 1 + (i % {nbad})::INTEGER)
+            ELSE list_extract({codes}, 1 + (i % {ncodes})::INTEGER) END AS code,
        'proc' AS name,
        (TIMESTAMP '2024-01-01' + to_days((i % 360 + 1)::INTEGER))::DATE AS procedure_date,
-       (1 + i % 4)::TINYINT AS surgery_level, 'D' || (i % 900) AS operator,
-       (i % 4)::VARCHAR AS incision_class, CASE WHEN i % 59 = 0 THEN NULL ELSE 'A' END AS healing_grade,
+       (CASE WHEN i % 6 = 1 THEN 4 ELSE 1 + i % 3 END)::TINYINT AS surgery_level, 'D' || (i % 900) AS operator,
+       (1 + i % 3)::VARCHAR AS incision_class, CASE WHEN i % 59 = 0 THEN NULL ELSE 'A' END AS healing_grade,
        '全身麻醉' AS anaesthesia_method, 'M' || (i % 80) AS anaesthetist,
        '1' AS procedure_kind, '1' AS urgency, false AS minimally_invasive
 FROM range({n}) t(i) WHERE i % 5 < 3
@@ -103,14 +108,16 @@ def generate(wh: Warehouse, n: int) -> None:
     """Fill the canonical tables with ``n`` synthetic stays."""
     wh.ensure_schema()
     wh.con.execute(STAYS_SQL.format(n=n, patients=max(1, n // 2)))
-    wh.con.execute(DX_SQL.format(n=n, codes=_sql_list(DX_CODES), ncodes=len(DX_CODES)))
-    wh.con.execute(PROC_SQL.format(n=n, codes=_sql_list(PROC_CODES), ncodes=len(PROC_CODES)))
+    wh.con.execute(DX_SQL.format(n=n, codes=_sql_list(DX_CODES), ncodes=len(DX_CODES), bad=_sql_list(BAD_DX),
+                                 nbad=len(BAD_DX)))
+    wh.con.execute(PROC_SQL.format(n=n, codes=_sql_list(PROC_CODES), ncodes=len(PROC_CODES),
+                                   bad=_sql_list(BAD_PROC), nbad=len(BAD_PROC)))
     wh.con.execute("CHECKPOINT")
 
 
 def write_dictionaries(folder: Path) -> dict[str, Path]:
     """Small dictionaries so that the look-up joins are part of the timing."""
-    files = {"icd10": DX_CODES[:10], "icd9cm3": PROC_CODES[:6], "surgery_level4": ["81.5100"]}
+    files = {"icd10": DX_CODES + BAD_DX[1:4], "icd9cm3": PROC_CODES + BAD_PROC[1:], "surgery_level4": ["81.5100"]}
     out = {}
     for name, codes in files.items():
         path = folder / f"{name}.csv"
@@ -154,6 +161,8 @@ def main() -> None:
           f"(error {run.count('error')}, not applicable {run.count('not_applicable')})")
     print(f"generate      {t_gen:8.1f} s")
     print(f"rules         {t_rules:8.1f} s  ({args.stays / t_rules:,.0f} stays/s, {run.findings:,} findings)")
+    for step, seconds in run.timings.items():
+        print(f"  {step:26s} {seconds:6.1f} s")
     print(f"scores        {t_scores:8.1f} s")
     print(f"rules+scores  {t_rules + t_scores:8.1f} s")
     print(f"peak RSS      {peak_rss_gb():8.2f} GB")

@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,7 @@ class RuleRun:
     findings: int
     statuses: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     reference: ReferenceData | None = None
+    timings: dict[str, float] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
         """Count the rules whose overall status is ``status``."""
@@ -79,12 +81,13 @@ def _rule_meta(catalogue: Catalogue) -> pa.Table:
     })
 
 
-def _execute_plan(wh: Warehouse, plan: TablePlan) -> pa.Table:
+def _execute_plan(wh: Warehouse, plan: TablePlan, timings: dict[str, float]) -> pa.Table:
     """Run the plan's compiled scan, write its findings to a work table, return its denominators.
 
     When the combined scan fails, each rule is run alone and the failing ones are dropped (status error).
     """
     flags_name = f"{WORK_PREFIX}flags_{plan.table}"
+    start = time.perf_counter()
     for attempt in range(2):
         try:
             wh.replace(flags_name, plan.flags())
@@ -93,10 +96,8 @@ def _execute_plan(wh: Warehouse, plan: TablePlan) -> pa.Table:
             if attempt:
                 raise
             _isolate(plan, exc)
-    flags = wh.table(flags_name)
-    if plan.rules:
-        wh.replace(f"{WORK_PREFIX}findings_{plan.table}", plan.findings(flags))
-    return plan.denominators(flags).to_pyarrow()
+    timings[f"scan {plan.table}"] = time.perf_counter() - start
+    return plan.denominators(wh.table(flags_name)).to_pyarrow()
 
 
 def _isolate(plan: TablePlan, exc: Exception) -> None:
@@ -148,22 +149,26 @@ def run_rules(wh: Warehouse, *, scheme: str = "chs-drg-1.1", catalogue: Catalogu
         else:
             numbered[rule.table].append((number, rule))
     denominators: dict[str, pa.Table] = {}
-    used: list[str] = []
+    timings: dict[str, float] = {}
+    parts: list[ibis.Table] = []
     for table in TABLES:
         plan = build_plan(table, numbered[table], tables=tables, dictionaries=dict_tables, codesets=code_sets())
-        denominators[table] = _execute_plan(wh, plan)
+        denominators[table] = _execute_plan(wh, plan, timings)
         statuses.update({rid: ("error", reason) for rid, reason in plan.errors.items()})
         if plan.rules:
-            used.append(f"{WORK_PREFIX}findings_{table}")
+            parts.append(plan.findings(wh.table(f"{WORK_PREFIX}flags_{table}")))
+    start = time.perf_counter()
     wh.replace(f"{WORK_PREFIX}rule_meta", _rule_meta(catalogue))
-    _write_findings(wh, backend, used, wh.table(f"{WORK_PREFIX}rule_meta"))
+    _write_findings(wh, parts, wh.table(f"{WORK_PREFIX}rule_meta"))
     _drop_work_tables(wh, backend)
+    timings["findings"] = time.perf_counter() - start
     run_id = make_run_id(catalogue, scoring_text, scheme, ref, data_version(wh))
     results = _rule_results(wh, catalogue, run_id, statuses, denominators)
     wh.replace("quality_rule_results", results)
     for rule in catalogue.rules:
         statuses.setdefault(rule.id, _overall_status(results, rule.id))
-    return RuleRun(run_id=run_id, findings=wh.count("quality_findings"), statuses=statuses, reference=ref)
+    return RuleRun(run_id=run_id, findings=wh.count("quality_findings"), statuses=statuses, reference=ref,
+                   timings=timings)
 
 
 def _drop_work_tables(wh: Warehouse, backend: ibis.BaseBackend) -> None:
@@ -173,13 +178,13 @@ def _drop_work_tables(wh: Warehouse, backend: ibis.BaseBackend) -> None:
             wh.con.execute(f'DROP TABLE IF EXISTS "{name}"')
 
 
-def _write_findings(wh: Warehouse, backend: ibis.BaseBackend, used: list[str], meta: ibis.Table) -> None:
-    if not used:
+def _write_findings(wh: Warehouse, parts: list[ibis.Table], meta: ibis.Table) -> None:
+    """Write quality_findings in one statement: each table's violating rows joined back, plus rule texts."""
+    if not parts:
         empty = pa.schema([(c, pa.string()) for c in FINDINGS_COLUMNS]).empty_table()
         wh.replace("quality_findings", empty)
         return
-    parts = [backend.table(name) for name in used]
-    found = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    found = parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
     joined = found.inner_join(meta, "rule_number")
     wh.replace("quality_findings", joined.select(*FINDINGS_COLUMNS))
 
