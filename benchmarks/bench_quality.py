@@ -35,7 +35,7 @@ INSERT INTO stays BY NAME
 SELECT
   'S' || i AS stay_id,
   'H' || lpad((i % 60)::VARCHAR, 3, '0') AS hospital_id,
-  'P' || (i * 7919 % {patients}) AS patient_id,
+  'P' || CASE WHEN i % 500 = 1 THEN i - 1 ELSE i END AS patient_id,
   (1 + i % 4)::SMALLINT AS admission_count,
   CASE WHEN i % 97 = 0 THEN NULL ELSE (1 + i % 8)::VARCHAR END AS payer,
   CASE WHEN i % 2 = 0 THEN '1' ELSE '2' END AS sex,
@@ -107,7 +107,7 @@ def _sql_list(codes: list[str]) -> str:
 def generate(wh: Warehouse, n: int) -> None:
     """Fill the canonical tables with ``n`` synthetic stays."""
     wh.ensure_schema()
-    wh.con.execute(STAYS_SQL.format(n=n, patients=max(1, n // 2)))
+    wh.con.execute(STAYS_SQL.format(n=n))
     wh.con.execute(DX_SQL.format(n=n, codes=_sql_list(DX_CODES), ncodes=len(DX_CODES), bad=_sql_list(BAD_DX),
                                  nbad=len(BAD_DX)))
     wh.con.execute(PROC_SQL.format(n=n, codes=_sql_list(PROC_CODES), ncodes=len(PROC_CODES),

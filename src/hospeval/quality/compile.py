@@ -89,16 +89,18 @@ class TablePlan:
                 cols[f"a{cr.number}"] = cr.expr.applies
         return self.base.select(**cols)
 
-    def findings(self, flags: ir.Table) -> ir.Table:
-        """One row per (row, violated rule): stay_id, hospital_id, rule_number, field, value.
+    def hits(self, flags: ir.Table) -> ir.Table:
+        """One row per (row, violated rule): the keys, hospital_id and rule_number, read from ``flags``.
 
-        ``flags`` is the materialised :meth:`flags`; each rule's violations are read from its column, and only
-        the violating rows are joined back to the base to show the field and value.
+        ``flags`` is the materialised :meth:`flags`; each rule's part only scans its own boolean column.
         """
         parts = [flags.filter(flags[f"v{cr.number}"]).select(
                      *self.keys, "hospital_id", rule_number=ibis.literal(cr.number, "int32"))
                  for cr in self.rules]
-        hits = parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
+        return parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
+
+    def findings(self, hits: ir.Table) -> ir.Table:
+        """Join the materialised :meth:`hits` back to their rows: stay_id, hospital_id, rule_number, field, value."""
         hits = hits.rename(**{f"_k_{k}": k for k in self.keys})
         shown = self.display.drop("hospital_id")
         joined = hits.inner_join(shown, [hits[f"_k_{k}"] == shown[k] for k in self.keys])

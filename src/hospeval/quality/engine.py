@@ -96,8 +96,12 @@ def _execute_plan(wh: Warehouse, plan: TablePlan, timings: dict[str, float]) -> 
             if attempt:
                 raise
             _isolate(plan, exc)
+    flags = wh.table(flags_name)
+    if plan.rules:
+        # Materialised so that the join back to the rows builds its hash table on the (few) hits.
+        wh.replace(f"{WORK_PREFIX}hits_{plan.table}", plan.hits(flags))
     timings[f"scan {plan.table}"] = time.perf_counter() - start
-    return plan.denominators(wh.table(flags_name)).to_pyarrow()
+    return plan.denominators(flags).to_pyarrow()
 
 
 def _isolate(plan: TablePlan, exc: Exception) -> None:
@@ -156,7 +160,7 @@ def run_rules(wh: Warehouse, *, scheme: str = "chs-drg-1.1", catalogue: Catalogu
         denominators[table] = _execute_plan(wh, plan, timings)
         statuses.update({rid: ("error", reason) for rid, reason in plan.errors.items()})
         if plan.rules:
-            parts.append(plan.findings(wh.table(f"{WORK_PREFIX}flags_{table}")))
+            parts.append(plan.findings(wh.table(f"{WORK_PREFIX}hits_{table}")))
     start = time.perf_counter()
     wh.replace(f"{WORK_PREFIX}rule_meta", _rule_meta(catalogue))
     _write_findings(wh, parts, wh.table(f"{WORK_PREFIX}rule_meta"))
