@@ -136,17 +136,21 @@ def main() -> None:
     parser.add_argument("stays", type=int, nargs="?", default=1_000_000)
     parser.add_argument("--dir", type=Path, default=None, help="Folder for the warehouse file.")
     parser.add_argument("--keep", action="store_true", help="Keep the warehouse file.")
+    parser.add_argument("--reuse", action="store_true", help="Reuse a kept warehouse of the same size.")
     parser.add_argument("--memory-limit", default="6GB", help="DuckDB memory_limit.")
     args = parser.parse_args()
     folder = Path(args.dir or tempfile.mkdtemp(prefix="hospeval-bench-quality-"))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "bench.duckdb"
-    path.unlink(missing_ok=True)
+    reuse = args.reuse and path.exists()
+    if not reuse:
+        path.unlink(missing_ok=True)
     wh = Warehouse(path)
     wh.con.execute(f"SET memory_limit = '{args.memory_limit}'")
     wh.con.execute(f"SET temp_directory = '{folder / 'tmp'}'")
     t0 = time.perf_counter()
-    generate(wh, args.stays)
+    if not reuse:
+        generate(wh, args.stays)
     t_gen = time.perf_counter() - t0
     catalogue, scoring = load_catalogue(), load_scoring()
     dictionaries = write_dictionaries(folder)

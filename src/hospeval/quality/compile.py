@@ -221,17 +221,18 @@ def _join_lookups(t: ir.Table, wanted: list[tuple[str, str]], dictionaries: dict
     return t, names
 
 
-def _join_duplicates(t: ir.Table, rules: list[Rule]) -> tuple[ir.Table, dict[tuple[str, ...], str]]:
-    """For each duplicate_key rule: count rows per key in one aggregate, join back only the repeated keys."""
+def _join_duplicates(t: ir.Table, source: ir.Table, rules: list[Rule]
+                     ) -> tuple[ir.Table, dict[tuple[str, ...], str]]:
+    """For each duplicate_key rule: count ``source`` rows per key, join back only the repeated keys to ``t``."""
     names: dict[tuple[str, ...], str] = {}
     for rule in rules:
         if rule.check.kind != "duplicate_key" or not rule.check.get("keys"):
             continue
         keys = tuple(as_list(rule.check.get("keys")))
-        if keys in names or any(k not in t.columns for k in keys):
+        if keys in names or any(k not in source.columns for k in keys):
             continue
         name = f"_dup{len(names)}"
-        counts = t.group_by(list(keys)).aggregate(_n=t.count()).filter(ibis._._n > 1)
+        counts = source.group_by(list(keys)).aggregate(_n=source.count()).filter(ibis._._n > 1)
         counts = counts.select(**{f"_dk{i}": counts[k] for i, k in enumerate(keys)}, _hit=ibis.literal(True))
         joined = t.left_join(counts, [t[k] == counts[f"_dk{i}"] for i, k in enumerate(keys)])
         t = joined.select(*[c for c in joined.columns if not c.startswith("_dk") and c != "_hit"],
@@ -273,7 +274,7 @@ def build_plan(table: str, numbered: list[tuple[int, Rule]], *, tables: dict[str
     if "code" in display.columns:
         display = display.mutate(_norm_code=norm_code(display.code))
     base, lookups = _join_lookups(base, _lookups(rules), dictionaries)
-    base, duplicates = _join_duplicates(base, rules)
+    base, duplicates = _join_duplicates(base, tables[table], rules)
     if "code" in base.columns:
         base = base.mutate(_norm_code=norm_code(base.code))
     env = Env(base, table, codesets, features, lookups, duplicates)

@@ -90,7 +90,7 @@ def _execute_plan(wh: Warehouse, plan: TablePlan, timings: dict[str, float]) -> 
     start = time.perf_counter()
     for attempt in range(2):
         try:
-            wh.replace(flags_name, plan.flags())
+            _create_work_table(wh, flags_name, plan.flags())
             break
         except Exception as exc:  # noqa: BLE001 - any engine failure is isolated per rule below
             if attempt:
@@ -99,7 +99,7 @@ def _execute_plan(wh: Warehouse, plan: TablePlan, timings: dict[str, float]) -> 
     flags = wh.table(flags_name)
     if plan.rules:
         # Materialised so that the join back to the rows builds its hash table on the (few) hits.
-        wh.replace(f"{WORK_PREFIX}hits_{plan.table}", plan.hits(flags))
+        _create_work_table(wh, f"{WORK_PREFIX}hits_{plan.table}", plan.hits(flags))
     timings[f"scan {plan.table}"] = time.perf_counter() - start
     return plan.denominators(flags).to_pyarrow()
 
@@ -173,6 +173,14 @@ def run_rules(wh: Warehouse, *, scheme: str = "chs-drg-1.1", catalogue: Catalogu
         statuses.setdefault(rule.id, _overall_status(results, rule.id))
     return RuleRun(run_id=run_id, findings=wh.count("quality_findings"), statuses=statuses, reference=ref,
                    timings=timings)
+
+
+def _create_work_table(wh: Warehouse, name: str, expr: ibis.Table) -> None:
+    """Materialise ``expr`` as a temporary table (in memory, spilling to disk; never in the warehouse file).
+
+    Raw DDL on purpose: Ibis 12's ``create_table(temp=True)`` fails with the installed sqlglot 30.
+    """
+    wh.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {ibis.to_sql(expr, dialect="duckdb")}')
 
 
 def _drop_work_tables(wh: Warehouse, backend: ibis.BaseBackend) -> None:
