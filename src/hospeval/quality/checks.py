@@ -122,23 +122,29 @@ def norm_code(c: ir.Value) -> ir.StringValue:
     return as_code(c).upper().replace(".", "")
 
 
-def prefix_match(c: ir.Value, prefixes: tuple[str, ...] | list[str], *, normalised: bool = False
-                 ) -> ir.BooleanValue:
+def prefix_match(c: ir.Value, prefixes: tuple[str, ...] | list[str], *, normalised: bool = False,
+                 head3: ir.StringValue | None = None) -> ir.BooleanValue:
     """Return TRUE when the code ``c`` starts with one prefix; ``A-B`` ranges compare the leading characters.
 
     ``O80-O84`` matches O80 .. O84.9; ``D07.0-D07.3`` matches D07.0 .. D07.3x; ``V01-Y98`` every external
-    cause code.
+    cause code. ``head3`` (the normalised code's first three characters, when the caller has it) turns the
+    common three-character prefixes and ranges into short-string comparisons.
     """
     code = c if normalised else norm_code(c)
     terms = []
+    exact3: list[str] = []
     for raw in prefixes:
         item = str(raw).upper().replace(".", "")
         if "-" in item:
             lo, hi = item.split("-", 1)
-            head = code.substr(0, len(lo))
+            head = head3 if head3 is not None and len(lo) == 3 else code.substr(0, len(lo))
             terms.append(head.between(lo, hi))
+        elif head3 is not None and len(item) == 3:
+            exact3.append(item)
         else:
             terms.append(code.startswith(item))
+    if exact3:
+        terms.append(head3.isin(exact3))
     if not terms:
         raise RuleCompileError("empty prefix list")
     out = terms[0]
@@ -173,7 +179,8 @@ def any_of(items: list[ir.BooleanValue]) -> ir.BooleanValue:
 def code_prefix(env: Env, name: str, prefixes: tuple[str, ...] | list[str]) -> ir.BooleanValue:
     """Prefix match on a code field, using the base's pre-normalised ``_norm_<field>`` column if present."""
     if f"_norm_{name}" in env.t.columns:
-        return prefix_match(env.t[f"_norm_{name}"], prefixes, normalised=True)
+        head3 = env.t[f"_head3_{name}"] if f"_head3_{name}" in env.t.columns else None
+        return prefix_match(env.t[f"_norm_{name}"], prefixes, normalised=True, head3=head3)
     return prefix_match(env.col(name), prefixes)
 
 

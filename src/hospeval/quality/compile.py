@@ -241,6 +241,12 @@ def _join_duplicates(t: ir.Table, source: ir.Table, rules: list[Rule]
     return t, names
 
 
+def _with_normalised_code(t: ir.Table) -> ir.Table:
+    """Add the code normalised for prefix matching, and its first three characters, computed once per row."""
+    t = t.mutate(_norm_code=norm_code(t.code))
+    return t.mutate(_head3_code=t._norm_code.substr(0, 3))
+
+
 def build_plan(table: str, numbered: list[tuple[int, Rule]], *, tables: dict[str, ir.Table],
                dictionaries: dict[str, ir.Table],
                codesets: dict[str, dict[str, tuple[str, str]]]) -> TablePlan:
@@ -272,11 +278,11 @@ def build_plan(table: str, numbered: list[tuple[int, Rule]], *, tables: dict[str
         features = {}
     display = base if table != "stays" else stays
     if "code" in display.columns:
-        display = display.mutate(_norm_code=norm_code(display.code))
+        display = _with_normalised_code(display)
     base, lookups = _join_lookups(base, _lookups(rules), dictionaries)
     base, duplicates = _join_duplicates(base, tables[table], rules)
     if "code" in base.columns:
-        base = base.mutate(_norm_code=norm_code(base.code))
+        base = _with_normalised_code(base)
     env = Env(base, table, codesets, features, lookups, duplicates)
     plan = TablePlan(table, base, env, display)
     for number, rule in numbered:
