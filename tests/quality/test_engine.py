@@ -119,5 +119,9 @@ def test_missing_tables_raise_a_warehouse_error():
 def test_catalogue_errors_name_the_rule():
     with pytest.raises(SchemaError, match="T-1"):
         catalogue(("T-1", "stays", "{kind: not_null}", "severity: fatal"))
+    with pytest.raises(SchemaError, match="not valid YAML"):
+        parse_catalogue("rules: [ {id: x")
+    with pytest.raises(SchemaError, match="check must be a mapping"):
+        catalogue(("T-1", "stays", "not_null"))
     with pytest.raises(SchemaError, match="duplicate rule id"):
         catalogue(("T-1", "stays", "{kind: not_null}"), ("T-1", "stays", "{kind: not_null}"))
