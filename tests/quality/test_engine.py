@@ -63,12 +63,12 @@ def test_missing_dictionary_gives_not_applicable_with_reason():
 
 
 def test_dictionary_rule_runs_when_the_file_is_given():
-    wh = warehouse_with({"s1": {"dx": [{"code": "k35.800 "}, {"code": "X99.999"}]}})
+    wh = warehouse_with({"s1": {"dx": [{"code": "k35.800"}, {"code": "X99.999"}]}})
     cat = catalogue(("T-1", "stay_diagnoses", "{kind: in_dictionary, field: code, dictionary: icd10}"),
                     dictionaries="dictionaries: {icd10: 'nowhere/icd10.csv'}")
     run_rules(wh, catalogue=cat, dictionaries={"icd10": DICTIONARIES["icd10"]})
     rows = wh.con.execute("SELECT field, value FROM quality_findings").fetchall()
-    # codes are compared trimmed and upper-cased, so "k35.800 " is found
+    # codes are compared upper-cased, so "k35.800" is found
     assert rows == [("stay_diagnoses[1].code", "X99.999")]
 
 
@@ -119,5 +119,9 @@ def test_missing_tables_raise_a_warehouse_error():
 def test_catalogue_errors_name_the_rule():
     with pytest.raises(SchemaError, match="T-1"):
         catalogue(("T-1", "stays", "{kind: not_null}", "severity: fatal"))
+    with pytest.raises(SchemaError, match="not valid YAML"):
+        parse_catalogue("rules: [ {id: x")
+    with pytest.raises(SchemaError, match="check must be a mapping"):
+        catalogue(("T-1", "stays", "not_null"))
     with pytest.raises(SchemaError, match="duplicate rule id"):
         catalogue(("T-1", "stays", "{kind: not_null}"), ("T-1", "stays", "{kind: not_null}"))

@@ -28,6 +28,7 @@ def evaluated():
     wh = warehouse_with(stays)
     run = run_rules(wh, dictionaries=DICTIONARIES)
     found = {(r[0], r[1]) for r in wh.con.execute("SELECT stay_id, rule_id FROM quality_findings").fetchall()}
+    run.warehouse = wh
     yield found, run
     wh.close()
 
@@ -64,3 +65,24 @@ def test_failing_case_is_flagged(evaluated, rule_id):
 def test_passing_case_is_not_flagged(evaluated, rule_id):
     found, _ = evaluated
     assert (_case_id(rule_id, "pass"), rule_id) not in found
+
+
+def test_rule_results_are_consistent_with_findings(evaluated):
+    """Invariants of quality_rule_results: violations = findings (per hospital and overall), ratio in [0, 1]."""
+    _, run = evaluated
+    wh = run.warehouse
+    rows = wh.to_arrow("quality_rule_results").to_pylist()
+    findings = dict(wh.con.execute("SELECT rule_id, count(*) FROM quality_findings GROUP BY 1").fetchall())
+    with_hospital = dict(wh.con.execute(
+        "SELECT rule_id, count(*) FROM quality_findings WHERE hospital_id IS NOT NULL GROUP BY 1").fetchall())
+    for rule_id in {r["rule_id"] for r in rows}:
+        mine = [r for r in rows if r["rule_id"] == rule_id]
+        overall = next(r for r in mine if r["hospital_id"] is None)
+        if overall["status"] in ("error", "not_applicable") and overall["violations"] is None:
+            continue
+        per_hospital = [r for r in mine if r["hospital_id"] is not None]
+        assert sum(r["violations"] or 0 for r in per_hospital) == with_hospital.get(rule_id, 0)
+        assert overall["violations"] == findings.get(rule_id, 0)
+        for r in mine:
+            if r["ratio"] is not None:
+                assert 0 <= r["ratio"] <= 1 or rule_id.startswith(("FP-S024", "FP-V022", "FP-V036"))

@@ -23,17 +23,21 @@ STAYS = {
 
 
 @pytest.fixture(scope="module")
-def scores():
+def scored():
     wh = warehouse_with(STAYS)
     run_rules(wh, dictionaries=DICTIONARIES)
     table = compute_scores(wh, load_catalogue(), load_scoring(), scheme="chs-drg-1.1").to_pylist()
-    yield {(r["hospital_id"], r["dept"], r["indicator"]): r for r in table}
+    yield wh, {(r["hospital_id"], r["dept"], r["indicator"]): r for r in table}
     wh.close()
 
 
-def test_findings_are_the_planned_ones():
-    wh = warehouse_with(STAYS)
-    run_rules(wh, dictionaries=DICTIONARIES)
+@pytest.fixture(scope="module")
+def scores(scored):
+    return scored[1]
+
+
+def test_findings_are_the_planned_ones(scored):
+    wh, _ = scored
     got = sorted(wh.con.execute("SELECT stay_id, rule_id FROM quality_findings").fetchall())
     assert got == [("b", "FP-C004"), ("b", "FP-C015"), ("c", "FP-K001"), ("c", "FP-K008"),
                    ("d", "FP-S013"), ("e", "FP-K040")]
@@ -74,3 +78,29 @@ def test_grouping_rate_only_with_stay_groups(scores):
             if r["indicator"] == "grouping_rate"}
     assert rows[("H1", None)]["value"] == 0.5
     assert rows[("H2", None)]["value"] == 0.0  # grouped under another scheme only
+
+
+def test_scores_find_planted_error_rates():
+    """Three hospitals with planted error rates: the indicators recover the rates and the score ranks them."""
+    plan = {"GOOD": (0, 0), "MID": (4, 2), "BAD": (12, 8)}  # per 40 stays: missing payer, principal dx "K35"
+    stays = {}
+    for hosp, (missing_payer, bad_dx) in plan.items():
+        for i in range(40):
+            patch: dict = {"stay": {"hospital_id": hosp}}
+            if i < missing_payer:
+                patch["stay"]["payer"] = None
+            if i >= 40 - bad_dx:
+                patch["dx"] = [{"code": "K35"}]
+            stays[f"{hosp}-{i}"] = patch
+    wh = warehouse_with(stays)
+    run_rules(wh, dictionaries=DICTIONARIES)
+    rows = {(r["hospital_id"], r["indicator"]): r["value"] for r in
+            compute_scores(wh, load_catalogue(), load_scoring(), scheme="chs-drg-1.1").to_pylist()
+            if r["dept"] is None}
+    for hosp, (missing_payer, bad_dx) in plan.items():
+        assert rows[(hosp, "completeness_rate")] == pytest.approx(1 - missing_payer / 40)
+        assert rows[(hosp, "principal_dx_coding_validity_rate")] == pytest.approx(1 - bad_dx / 40)
+    # deductions: missing payer 2 points, "K35" as principal 4 (K008) + 3 (K001)
+    assert rows[("MID", "front_page_score")] == pytest.approx(100 - (4 * 2 + 2 * 7) / 40)
+    assert rows[("GOOD", "front_page_score")] > rows[("MID", "front_page_score")] > rows[("BAD", "front_page_score")]
+    wh.close()

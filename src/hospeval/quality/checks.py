@@ -45,6 +45,8 @@ class Env:
     codesets: dict[str, dict[str, tuple[str, str]]]
     features: dict[RelatedExists, str] = field(default_factory=dict)
     lookups: dict[tuple[str, str], str] = field(default_factory=dict)
+    duplicates: dict[tuple[str, ...], str] = field(default_factory=dict)
+    display: bool = False  # compiling only to show field / value: helper columns are absent
 
     def col(self, name: str) -> ir.Column:
         """Column ``name`` of the row table, or :class:`RuleCompileError`."""
@@ -93,11 +95,21 @@ def as_list(value: object) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
 
 
+@ibis.udf.scalar.builtin(name="trim")
+def sql_trim(value: str) -> str:
+    """Call SQL ``trim`` (spaces): far cheaper on DuckDB than Ibis' ``strip()``, and the same name on Spark."""
+
+
 def filled(c: ir.Value) -> ir.BooleanValue:
-    """Return TRUE when ``c`` holds a value (for text: not NULL and not blank)."""
+    """Return TRUE when ``c`` holds a value (for text: not NULL, not empty, not only spaces)."""
     if c.type().is_string():
-        return c.notnull() & (c.strip() != "")
+        return c.notnull() & (sql_trim(c) != "")
     return c.notnull()
+
+
+def as_code(c: ir.Value) -> ir.StringValue:
+    """``c`` as recorded, as text (no trimming: a code with spaces is not a valid code)."""
+    return c if c.type().is_string() else c.cast("string")
 
 
 def text(c: ir.Value) -> ir.StringValue:
@@ -107,25 +119,32 @@ def text(c: ir.Value) -> ir.StringValue:
 
 def norm_code(c: ir.Value) -> ir.StringValue:
     """Code for prefix matching: trimmed, upper case, dots removed."""
-    return c.cast("string").strip().upper().replace(".", "")
+    return as_code(c).upper().replace(".", "")
 
 
-def prefix_match(c: ir.Value, prefixes: tuple[str, ...] | list[str]) -> ir.BooleanValue:
+def prefix_match(c: ir.Value, prefixes: tuple[str, ...] | list[str], *, normalised: bool = False,
+                 head3: ir.StringValue | None = None) -> ir.BooleanValue:
     """Return TRUE when the code ``c`` starts with one prefix; ``A-B`` ranges compare the leading characters.
 
     ``O80-O84`` matches O80 .. O84.9; ``D07.0-D07.3`` matches D07.0 .. D07.3x; ``V01-Y98`` every external
-    cause code.
+    cause code. ``head3`` (the normalised code's first three characters, when the caller has it) turns the
+    common three-character prefixes and ranges into short-string comparisons.
     """
-    code = norm_code(c)
+    code = c if normalised else norm_code(c)
     terms = []
+    exact3: list[str] = []
     for raw in prefixes:
         item = str(raw).upper().replace(".", "")
         if "-" in item:
             lo, hi = item.split("-", 1)
-            head = code.substr(0, len(lo))
+            head = head3 if head3 is not None and len(lo) == 3 else code.substr(0, len(lo))
             terms.append(head.between(lo, hi))
+        elif head3 is not None and len(item) == 3:
+            exact3.append(item)
         else:
             terms.append(code.startswith(item))
+    if exact3:
+        terms.append(head3.isin(exact3))
     if not terms:
         raise RuleCompileError("empty prefix list")
     out = terms[0]
@@ -157,6 +176,14 @@ def any_of(items: list[ir.BooleanValue]) -> ir.BooleanValue:
     return out
 
 
+def code_prefix(env: Env, name: str, prefixes: tuple[str, ...] | list[str]) -> ir.BooleanValue:
+    """Prefix match on a code field, using the base's pre-normalised ``_norm_<field>`` column if present."""
+    if f"_norm_{name}" in env.t.columns:
+        head3 = env.t[f"_head3_{name}"] if f"_head3_{name}" in env.t.columns else None
+        return prefix_match(env.t[f"_norm_{name}"], prefixes, normalised=True, head3=head3)
+    return prefix_match(env.col(name), prefixes)
+
+
 # -- predicates -------------------------------------------------------------------------------------------
 def predicate(pred: Predicate, env: Env) -> ir.BooleanValue:
     """Compile a ``when`` / ``expect`` predicate.
@@ -165,7 +192,7 @@ def predicate(pred: Predicate, env: Env) -> ir.BooleanValue:
     a comparison with a missing value is NULL (unknown), which callers treat as not holding.
     """
     if isinstance(pred, FieldIn):
-        return text(env.col(pred.field)).strip().isin(list(pred.values)).fill_null(False)
+        return as_code(env.col(pred.field)).isin(list(pred.values)).fill_null(False)
     if isinstance(pred, FieldCompare):
         left = env.col(pred.field)
         right = env.col(pred.other) if pred.other else ibis.literal(pred.value)
@@ -174,7 +201,9 @@ def predicate(pred: Predicate, env: Env) -> ir.BooleanValue:
         ok = filled(env.col(pred.field))
         return ok if pred.filled else ~ok
     if isinstance(pred, FieldPrefix):
-        return prefix_match(env.col(pred.field), pred.prefixes).fill_null(False)
+        return code_prefix(env, pred.field, pred.prefixes).fill_null(False)
+    if isinstance(pred, FieldInDictionary | RelatedExists) and env.display:
+        return ibis.literal(False)
     if isinstance(pred, FieldInDictionary):
         key = (pred.field, pred.dictionary)
         if key not in env.lookups:
@@ -222,7 +251,7 @@ def in_codeset(rule: Rule, env: Env) -> Compiled:
     if codeset not in env.codesets:
         raise RuleCompileError(f"unknown code set {codeset!r}")
     c = env.col(name)
-    bad = filled(c) & ~text(c).strip().isin(list(env.codesets[codeset]))
+    bad = filled(c) & ~as_code(c).isin(list(env.codesets[codeset]))
     return Compiled(bad, ibis.literal(name), text(c))
 
 
@@ -240,7 +269,7 @@ def pattern(rule: Rule, env: Env) -> Compiled:
     """Check that a filled ``field`` matches the regular expression ``regex`` (anchor it with ^ and $)."""
     name, regex = str(need(rule, "field")), str(need(rule, "regex"))
     c = env.col(name)
-    return Compiled(filled(c) & ~text(c).strip().re_search(regex), ibis.literal(name), text(c))
+    return Compiled(filled(c) & ~as_code(c).re_search(regex), ibis.literal(name), text(c))
 
 
 @kind("range")
@@ -341,7 +370,7 @@ def code_prefix_forbidden(rule: Rule, env: Env) -> Compiled:
     """Check that the code ``field`` does not start with one of ``prefixes``."""
     name = str(need(rule, "field"))
     c = env.col(name)
-    return Compiled(prefix_match(c, need(rule, "prefixes")).fill_null(False), ibis.literal(name), text(c))
+    return Compiled(code_prefix(env, name, need(rule, "prefixes")).fill_null(False), ibis.literal(name), text(c))
 
 
 @kind("sex_specific")
@@ -349,8 +378,8 @@ def sex_specific(rule: Rule, env: Env) -> Compiled:
     """Codes of ``prefixes`` only for patients of sex ``sex`` (unknown sex 0 / 9 not flagged)."""
     name, allowed = str(need(rule, "field")), str(need(rule, "sex"))
     c = env.col(name)
-    sex = text(env.col("sex")).strip()
-    bad = prefix_match(c, need(rule, "prefixes")) & sex.isin(["1", "2"]) & (sex != allowed)
+    sex = as_code(env.col("sex"))
+    bad = code_prefix(env, name, need(rule, "prefixes")) & sex.isin(["1", "2"]) & (sex != allowed)
     return Compiled(bad.fill_null(False), ibis.literal(name), text(c) + " / sex=" + sex)
 
 
@@ -368,24 +397,27 @@ def age_specific(rule: Rule, env: Env) -> Compiled:
         out = out | (age < lo)
     if hi is not None:
         out = out | (age > hi)
-    bad = prefix_match(c, need(rule, "prefixes")) & out
+    bad = code_prefix(env, name, need(rule, "prefixes")) & out
     return Compiled(bad.fill_null(False), ibis.literal(name), text(c) + " / age_days=" + text(age))
 
 
 @kind("duplicate_key")
 def duplicate_key(rule: Rule, env: Env) -> Compiled:
-    """No two rows share the same filled ``keys``."""
-    keys = as_list(need(rule, "keys"))
+    """No two rows share the same filled ``keys`` (counted by one aggregate joined back, see compile)."""
+    keys = tuple(as_list(need(rule, "keys")))
+    if env.display:
+        cols = [env.col(k) for k in keys]
+        shown = text(cols[0])
+        for c in cols[1:]:
+            shown = shown + " | " + text(c)
+        return Compiled(ibis.literal(False), ibis.literal(keys[-1]), shown)
+    if keys not in env.duplicates:
+        raise RuleCompileError(f"no duplicate count prepared for keys {keys}")
     cols = [env.col(k) for k in keys]
-    window = ibis.window(group_by=cols)
-    count = cols[0].count().over(window)
-    all_filled = cols[0].notnull()
-    for c in cols[1:]:
-        all_filled = all_filled & c.notnull()
     shown = text(cols[0])
     for c in cols[1:]:
         shown = shown + " | " + text(c)
-    return Compiled((all_filled & (count > 1)).fill_null(False), ibis.literal(keys[-1]), shown)
+    return Compiled(env.t[env.duplicates[keys]].fill_null(False), ibis.literal(keys[-1]), shown)
 
 
 @kind("los_matches_dates")

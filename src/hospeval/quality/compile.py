@@ -20,7 +20,15 @@ import ibis
 import ibis.expr.types as ir
 
 from hospeval.quality import checks
-from hospeval.quality.checks import Compiled, Env, RuleCompileError, predicate, prefix_match
+from hospeval.quality.checks import (
+    Compiled,
+    Env,
+    RuleCompileError,
+    as_list,
+    norm_code,
+    predicate,
+    prefix_match,
+)
 from hospeval.quality.spec import (
     AllOf,
     AnyOf,
@@ -59,27 +67,54 @@ class TablePlan:
     table: str
     base: ir.Table
     env: Env
+    display: ir.Table  # the rows with their stay context only: what findings show
     rules: list[CompiledRule] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
 
-    def findings(self) -> ir.Table:
-        """One row per (row, violated rule): stay_id, hospital_id, dept, rule_number, field, value."""
-        none = ibis.null("int32")
-        numbers = ibis.array([ibis.ifelse(cr.violation, ibis.literal(cr.number, "int32"), none)
-                              for cr in self.rules])
-        flagged = self.base.mutate(_rule=numbers.filter(lambda x: x.notnull())).unnest("_rule")
-        env = Env(flagged, self.table, self.env.codesets, self.env.features, self.env.lookups)
+    @property
+    def keys(self) -> list[str]:
+        """Columns identifying a row of the table (a stay, or a diagnosis / procedure of a stay)."""
+        return ["stay_id"] if self.table == "stays" else ["stay_id", "seq"]
+
+    def flags(self) -> ir.Table:
+        """Build the compiled scan: per row its keys, hospital, and one boolean column per rule.
+
+        ``v<n>`` is TRUE where rule ``n`` is violated; ``a<n>`` (rules with a condition only) where it applies.
+        """
+        cols: dict[str, ir.Value] = {k: self.base[k] for k in self.keys}
+        cols["hospital_id"] = self.base.hospital_id
+        for cr in self.rules:
+            cols[f"v{cr.number}"] = cr.violation
+            if cr.expr.applies is not None:
+                cols[f"a{cr.number}"] = cr.expr.applies
+        return self.base.select(**cols)
+
+    def hits(self, flags: ir.Table) -> ir.Table:
+        """One row per (row, violated rule): the keys, hospital_id and rule_number, read from ``flags``.
+
+        ``flags`` is the materialised :meth:`flags`; each rule's part only scans its own boolean column.
+        """
+        parts = [flags.filter(flags[f"v{cr.number}"]).select(
+                     *self.keys, "hospital_id", rule_number=ibis.literal(cr.number, "int32"))
+                 for cr in self.rules]
+        return parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
+
+    def findings(self, hits: ir.Table) -> ir.Table:
+        """Join the materialised :meth:`hits` back to their rows: stay_id, hospital_id, rule_number, field, value."""
+        hits = hits.rename(**{f"_k_{k}": k for k in self.keys})
+        shown = self.display.drop("hospital_id")
+        joined = hits.inner_join(shown, [hits[f"_k_{k}"] == shown[k] for k in self.keys])
+        env = Env(joined, self.table, self.env.codesets, display=True)
         fields, values = [], []
         for cr in self.rules:
             again = _compile_rule(cr.rule, env)
-            hit = flagged._rule == cr.number
-            fields.append((hit, self._field_label(flagged, again.field)))
+            hit = joined.rule_number == cr.number
+            fields.append((hit, self._field_label(joined, again.field)))
             values.append((hit, again.value))
-        return flagged.select(
-            stay_id=flagged.stay_id,
-            hospital_id=flagged.hospital_id,
-            dept=flagged.discharge_dept,
-            rule_number=flagged._rule,
+        return joined.select(
+            stay_id=joined._k_stay_id,
+            hospital_id=joined.hospital_id,
+            rule_number=joined.rule_number,
             field=ibis.cases(*fields, else_=ibis.null("string")),
             value=ibis.cases(*values, else_=ibis.null("string")).substr(0, 200),
         )
@@ -87,15 +122,15 @@ class TablePlan:
     def _field_label(self, t: ir.Table, name: ir.StringValue) -> ir.StringValue:
         if self.table == "stays":
             return name
-        return self.table + "[" + t.seq.cast("string") + "]." + name
+        return self.table + "[" + t._k_seq.cast("string") + "]." + name
 
-    def denominators(self) -> ir.Table:
+    def denominators(self, flags: ir.Table) -> ir.Table:
         """Per hospital: row count and, per rule with a condition, the rows it applies to."""
-        metrics = {"_rows": self.base.count()}
+        metrics = {"_rows": flags.count()}
         for cr in self.rules:
             if cr.expr.applies is not None:
-                metrics[f"a{cr.number}"] = cr.expr.applies.cast("int64").sum()
-        return self.base.group_by("hospital_id").aggregate(**metrics)
+                metrics[f"a{cr.number}"] = flags[f"a{cr.number}"].cast("int64").sum()
+        return flags.group_by("hospital_id").aggregate(**metrics)
 
     def probe(self, cr: CompiledRule) -> ir.Table:
         """Build a one-rule aggregate used to find which rule breaks when the combined scan fails."""
@@ -163,7 +198,7 @@ def _related_features(stays: ir.Table, related: dict[str, ir.Table], rules: list
             if pred.prefixes:
                 cond = cond & prefix_match(rows.code, pred.prefixes)
             if pred.kinds:
-                cond = cond & rows.procedure_kind.cast("string").strip().isin(list(pred.kinds))
+                cond = cond & rows.procedure_kind.isin(list(pred.kinds))
             metrics[name] = cond.fill_null(False).any()
         agg = rows.group_by("stay_id").aggregate(**metrics).rename(_fk="stay_id")
         joined = stays.left_join(agg, stays.stay_id == agg._fk)
@@ -179,11 +214,37 @@ def _join_lookups(t: ir.Table, wanted: list[tuple[str, str]], dictionaries: dict
             continue
         name = f"_lk{len(names)}"
         d = dictionaries[dictionary].select(_code=ibis._.code, _hit=ibis.literal(True))
-        joined = t.left_join(d, t[fld].cast("string").strip().upper() == d._code)
+        joined = t.left_join(d, t[fld].cast("string").upper() == d._code)
         t = joined.select(*[c for c in joined.columns if c not in ("_code", "_hit")],
                           **{name: joined._hit.fill_null(False)})
         names[(fld, dictionary)] = name
     return t, names
+
+
+def _join_duplicates(t: ir.Table, source: ir.Table, rules: list[Rule]
+                     ) -> tuple[ir.Table, dict[tuple[str, ...], str]]:
+    """For each duplicate_key rule: count ``source`` rows per key, join back only the repeated keys to ``t``."""
+    names: dict[tuple[str, ...], str] = {}
+    for rule in rules:
+        if rule.check.kind != "duplicate_key" or not rule.check.get("keys"):
+            continue
+        keys = tuple(as_list(rule.check.get("keys")))
+        if keys in names or any(k not in source.columns for k in keys):
+            continue
+        name = f"_dup{len(names)}"
+        counts = source.group_by(list(keys)).aggregate(_n=source.count()).filter(ibis._._n > 1)
+        counts = counts.select(**{f"_dk{i}": counts[k] for i, k in enumerate(keys)}, _hit=ibis.literal(True))
+        joined = t.left_join(counts, [t[k] == counts[f"_dk{i}"] for i, k in enumerate(keys)])
+        t = joined.select(*[c for c in joined.columns if not c.startswith("_dk") and c != "_hit"],
+                          **{name: joined._hit.fill_null(False)})
+        names[keys] = name
+    return t, names
+
+
+def _with_normalised_code(t: ir.Table) -> ir.Table:
+    """Add the code normalised for prefix matching, and its first three characters, computed once per row."""
+    t = t.mutate(_norm_code=norm_code(t.code))
+    return t.mutate(_head3_code=t._norm_code.substr(0, 3))
 
 
 def build_plan(table: str, numbered: list[tuple[int, Rule]], *, tables: dict[str, ir.Table],
@@ -215,9 +276,15 @@ def build_plan(table: str, numbered: list[tuple[int, Rule]], *, tables: dict[str
         joined = rows.left_join(ctx, rows.stay_id == ctx._sk)
         base = joined.select(*[c for c in joined.columns if c != "_sk"])
         features = {}
+    display = base if table != "stays" else stays
+    if "code" in display.columns:
+        display = _with_normalised_code(display)
     base, lookups = _join_lookups(base, _lookups(rules), dictionaries)
-    env = Env(base, table, codesets, features, lookups)
-    plan = TablePlan(table, base, env)
+    base, duplicates = _join_duplicates(base, tables[table], rules)
+    if "code" in base.columns:
+        base = _with_normalised_code(base)
+    env = Env(base, table, codesets, features, lookups, duplicates)
+    plan = TablePlan(table, base, env, display)
     for number, rule in numbered:
         try:
             plan.rules.append(CompiledRule(rule, number, _compile_rule(rule, env)))

@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,7 @@ class RuleRun:
     findings: int
     statuses: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     reference: ReferenceData | None = None
+    timings: dict[str, float] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
         """Count the rules whose overall status is ``status``."""
@@ -79,19 +81,27 @@ def _rule_meta(catalogue: Catalogue) -> pa.Table:
     })
 
 
-def _execute_plan(wh: Warehouse, plan: TablePlan) -> pa.Table:
-    """Write the plan's findings to a work table and return its denominators (isolating broken rules)."""
-    name = f"{WORK_PREFIX}findings_{plan.table}"
+def _execute_plan(wh: Warehouse, plan: TablePlan, timings: dict[str, float]) -> pa.Table:
+    """Run the plan's compiled scan, write its findings to a work table, return its denominators.
+
+    When the combined scan fails, each rule is run alone and the failing ones are dropped (status error).
+    """
+    flags_name = f"{WORK_PREFIX}flags_{plan.table}"
+    start = time.perf_counter()
     for attempt in range(2):
         try:
-            if plan.rules:
-                wh.replace(name, plan.findings())
-            return plan.denominators().to_pyarrow()
+            _create_work_table(wh, flags_name, plan.flags())
+            break
         except Exception as exc:  # noqa: BLE001 - any engine failure is isolated per rule below
             if attempt:
                 raise
             _isolate(plan, exc)
-    raise AssertionError("unreachable")
+    flags = wh.table(flags_name)
+    if plan.rules:
+        # Materialised so that the join back to the rows builds its hash table on the (few) hits.
+        _create_work_table(wh, f"{WORK_PREFIX}hits_{plan.table}", plan.hits(flags))
+    timings[f"scan {plan.table}"] = time.perf_counter() - start
+    return plan.denominators(flags).to_pyarrow()
 
 
 def _isolate(plan: TablePlan, exc: Exception) -> None:
@@ -143,22 +153,34 @@ def run_rules(wh: Warehouse, *, scheme: str = "chs-drg-1.1", catalogue: Catalogu
         else:
             numbered[rule.table].append((number, rule))
     denominators: dict[str, pa.Table] = {}
-    used: list[str] = []
+    timings: dict[str, float] = {}
+    parts: list[ibis.Table] = []
     for table in TABLES:
         plan = build_plan(table, numbered[table], tables=tables, dictionaries=dict_tables, codesets=code_sets())
-        denominators[table] = _execute_plan(wh, plan)
+        denominators[table] = _execute_plan(wh, plan, timings)
         statuses.update({rid: ("error", reason) for rid, reason in plan.errors.items()})
         if plan.rules:
-            used.append(f"{WORK_PREFIX}findings_{table}")
+            parts.append(plan.findings(wh.table(f"{WORK_PREFIX}hits_{table}")))
+    start = time.perf_counter()
     wh.replace(f"{WORK_PREFIX}rule_meta", _rule_meta(catalogue))
-    _write_findings(wh, backend, used, wh.table(f"{WORK_PREFIX}rule_meta"))
+    _write_findings(wh, parts, wh.table(f"{WORK_PREFIX}rule_meta"))
     _drop_work_tables(wh, backend)
+    timings["findings"] = time.perf_counter() - start
     run_id = make_run_id(catalogue, scoring_text, scheme, ref, data_version(wh))
     results = _rule_results(wh, catalogue, run_id, statuses, denominators)
     wh.replace("quality_rule_results", results)
     for rule in catalogue.rules:
         statuses.setdefault(rule.id, _overall_status(results, rule.id))
-    return RuleRun(run_id=run_id, findings=wh.count("quality_findings"), statuses=statuses, reference=ref)
+    return RuleRun(run_id=run_id, findings=wh.count("quality_findings"), statuses=statuses, reference=ref,
+                   timings=timings)
+
+
+def _create_work_table(wh: Warehouse, name: str, expr: ibis.Table) -> None:
+    """Materialise ``expr`` as a temporary table (in memory, spilling to disk; never in the warehouse file).
+
+    Raw DDL on purpose: Ibis 12's ``create_table(temp=True)`` fails with the installed sqlglot 30.
+    """
+    wh.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {ibis.to_sql(expr, dialect="duckdb")}')
 
 
 def _drop_work_tables(wh: Warehouse, backend: ibis.BaseBackend) -> None:
@@ -168,13 +190,13 @@ def _drop_work_tables(wh: Warehouse, backend: ibis.BaseBackend) -> None:
             wh.con.execute(f'DROP TABLE IF EXISTS "{name}"')
 
 
-def _write_findings(wh: Warehouse, backend: ibis.BaseBackend, used: list[str], meta: ibis.Table) -> None:
-    if not used:
+def _write_findings(wh: Warehouse, parts: list[ibis.Table], meta: ibis.Table) -> None:
+    """Write quality_findings in one statement: each table's violating rows joined back, plus rule texts."""
+    if not parts:
         empty = pa.schema([(c, pa.string()) for c in FINDINGS_COLUMNS]).empty_table()
         wh.replace("quality_findings", empty)
         return
-    parts = [backend.table(name) for name in used]
-    found = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    found = parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
     joined = found.inner_join(meta, "rule_number")
     wh.replace("quality_findings", joined.select(*FINDINGS_COLUMNS))
 
@@ -186,7 +208,10 @@ def _overall_status(results: pa.Table, rule_id: str) -> tuple[str, str | None]:
 
 def _rule_results(wh: Warehouse, catalogue: Catalogue, run_id: str,
                   statuses: dict[str, tuple[str, str | None]], denominators: dict[str, pa.Table]) -> pa.Table:
-    """Long table: per rule, one row per hospital and one overall row (hospital_id NULL)."""
+    """Long table: per rule, one row per hospital and one overall row (hospital_id NULL).
+
+    Stays whose hospital_id is missing (itself a finding) are counted in the overall row only.
+    """
     f = wh.table("quality_findings")
     counts = f.group_by(["rule_id", "hospital_id"]).aggregate(n=f.count()).to_pyarrow().to_pylist()
     violations = {(r["rule_id"], r["hospital_id"]): r["n"] for r in counts}
@@ -203,7 +228,8 @@ def _rule_results(wh: Warehouse, catalogue: Catalogue, run_id: str,
             v = violations.get((rule.id, hosp), 0)
             if fixed is None:
                 total_v, total_d = total_v + v, total_d + (den or 0)
-            rows.append(_result_row(run_id, rule.id, hosp, v, den, fixed))
+            if hosp is not None:  # stays without a hospital count in the overall row only
+                rows.append(_result_row(run_id, rule.id, hosp, v, den, fixed))
         rows.append(_result_row(run_id, rule.id, None, total_v, total_d, fixed, overall=True))
     return pa.Table.from_pylist(rows, schema=RESULT_SCHEMA)
 

@@ -4,7 +4,8 @@ The catalogue maps a dictionary name to a path template relative to the data roo
 ``icd10: schemes/{scheme}/icd10.csv``. A dictionary file that is absent is not an error: the rules that need
 it report ``not_applicable`` with the reason.
 
-Codes are compared after :func:`normalise_code` (trimmed, upper case) on both sides.
+Codes are compared upper-cased; the dictionary side is also trimmed. A recorded code with spaces is not
+found (ingest trims codes; the format rules report any that still carry spaces).
 """
 
 from __future__ import annotations

@@ -252,6 +252,8 @@ def parse_rule(raw: Mapping[str, Any], *, where: str) -> Rule:
         raise SchemaError(f"rule {rid}: severity must be one of {SEVERITIES}", file=where, field="severity")
     if raw["category"] not in CATEGORIES:
         raise SchemaError(f"rule {rid}: category must be one of {CATEGORIES}", file=where, field="category")
+    if not isinstance(raw["check"], Mapping):
+        raise SchemaError(f"rule {rid}: check must be a mapping with a 'kind'", file=where, field="check")
     check_raw = dict(raw["check"])
     kind = check_raw.pop("kind", None)
     if not kind:
@@ -282,10 +284,15 @@ def _freeze(value: Any) -> Any:
 
 def parse_catalogue(text: str, *, path: str = "<string>") -> Catalogue:
     """Parse catalogue YAML text; rule ids must be unique."""
-    doc = yaml.safe_load(text)
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SchemaError(f"rule catalogue is not valid YAML: {exc}", file=path) from exc
     if not isinstance(doc, Mapping) or "rules" not in doc:
         raise SchemaError("a rule catalogue needs a top-level 'rules' list", file=path)
-    rules = tuple(parse_rule(r, where=path) for r in doc["rules"])
+    if not all(isinstance(r, Mapping) for r in doc["rules"] or []):
+        raise SchemaError("every rule must be a mapping", file=path)
+    rules = tuple(parse_rule(r, where=path) for r in doc["rules"] or [])
     seen: set[str] = set()
     for rule in rules:
         if rule.id in seen:
