@@ -22,9 +22,10 @@ from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from hospeval.indicators.codelists import codelist
-from hospeval.indicators.expr import compile_expr
+from hospeval.indicators.expr import compile_expr, names, parse
 from hospeval.indicators.spec import Fields, Indicator, IndicatorSet, Measure
 from hospeval.warehouse import Warehouse
 
@@ -63,9 +64,14 @@ def _expr(text: str, table: ir.Table) -> ir.Value:
 
 
 def _with_fields(table: ir.Table, fields: dict[str, str]) -> ir.Table:
+    """Add derived fields in order; fields that do not use each other are added in one projection."""
+    layer: dict[str, str] = {}
     for name, text in fields.items():
-        table = table.mutate(**{name: _expr(text, table)})
-    return table
+        if names(parse(text)) & set(layer):
+            table = table.mutate(**{n: _expr(t, table) for n, t in layer.items()})
+            layer = {}
+        layer[name] = text
+    return table.mutate(**{n: _expr(t, table) for n, t in layer.items()}) if layer else table
 
 
 def _drg_columns(wh: Warehouse, scope: Scope) -> ir.Table | None:
@@ -211,7 +217,6 @@ def _fact_aggregate(wh: Warehouse, measures: dict[str, Measure], level: str, gra
 
 
 def _fact_names(m: Measure) -> set[str]:
-    from hospeval.indicators.expr import names, parse
     return names(parse(m.of))
 
 
@@ -250,28 +255,53 @@ def _ratio(num: ir.FloatingValue, den: ir.FloatingValue | None, scale: float) ->
     return ibis.ifelse(den.isnull() | (den == 0), ibis.null("float64"), num / den * scale)
 
 
-def indicator_rows(wide: ir.Table, measures: dict[str, Measure], indicator_set: IndicatorSet,
-                   indicators: Sequence[Indicator], level: str) -> ir.Table | None:
-    """Long rows (``VALUE_COLUMNS``) of the indicators from a wide measure table."""
+def indicator_map(measures: dict[str, Measure], chosen: Sequence[tuple[IndicatorSet, Sequence[Indicator]]],
+                  level: str) -> pa.Table:
+    """Which measure columns make each indicator's numerator and denominator, with its scale and transform."""
     by_key = {m.key: name for name, m in measures.items()}
-    selects = []
-    for ind in indicators:
-        if not ind.computable or (level in FACTLESS_LEVELS and any(m.is_fact for m in ind.measures())):
-            continue
-        num = wide[by_key[ind.numerator.key]]
-        den = wide[by_key[ind.denominator.key]] if ind.denominator else None
-        scale = 1.0 if ind.transform == "growth" else ind.scale
-        rows = wide.select(
-            indicator_set=ibis.literal(indicator_set.id), indicator_id=ibis.literal(ind.id),
-            level=ibis.literal(level), unit_id=wide.unit_id, hospital_id=wide.hospital_id.cast("string"),
-            period=wide.period, numerator=num.cast("float64"),
-            denominator=(den if den is not None else ibis.null("float64")).cast("float64"),
-            value=_ratio(num, den, scale).cast("float64"))
-        rows = rows.filter(rows.numerator.notnull() | rows.denominator.notnull())
-        if ind.transform == "growth":
-            rows = _growth(rows, ind.scale)
-        selects.append(rows)
-    return ibis.union(*selects) if selects else None
+    rows: dict[str, list] = {k: [] for k in ("indicator_set", "indicator_id", "num_measure", "den_measure",
+                                             "base_scale", "growth_scale")}
+    for indicator_set, indicators in chosen:
+        for ind in indicators:
+            if not ind.computable or (level in FACTLESS_LEVELS and any(m.is_fact for m in ind.measures())):
+                continue
+            growth = ind.transform == "growth"
+            rows["indicator_set"].append(indicator_set.id)
+            rows["indicator_id"].append(ind.id)
+            rows["num_measure"].append(by_key[ind.numerator.key])
+            rows["den_measure"].append(by_key[ind.denominator.key] if ind.denominator else None)
+            rows["base_scale"].append(1.0 if growth else ind.scale)
+            rows["growth_scale"].append(ind.scale if growth else None)
+    return pa.table(rows, schema=pa.schema([("indicator_set", pa.string()), ("indicator_id", pa.string()),
+                                            ("num_measure", pa.string()), ("den_measure", pa.string()),
+                                            ("base_scale", pa.float64()), ("growth_scale", pa.float64())]))
+
+
+def indicator_rows(wide: ir.Table, measures: dict[str, Measure], imap: ir.Table, level: str) -> ir.Table:
+    """Long rows (``VALUE_COLUMNS``) of every mapped indicator from a wide measure table.
+
+    The wide table is unpivoted once to (unit, period, measure, v); the numerator and denominator are two
+    joins with the indicator map (:func:`indicator_map`), so the SQL stays small however many indicators.
+    """
+    keys = ["unit_id", "hospital_id", "period"]
+    long = wide.mutate(hospital_id=wide.hospital_id.cast("string").fill_null("")).pivot_longer(
+        list(measures), names_to="measure", values_to="v")
+    num = long.join(imap, long.measure == imap.num_measure)
+    den = long.rename(**{f"d_{k}": k for k in keys}, d_measure="measure", d_v="v")
+    j = num.left_join(den, [num[k] == den[f"d_{k}"] for k in keys] + [num.den_measure == den.d_measure])
+    denominator = ibis.ifelse(j.den_measure.isnull(), ibis.null("float64"), j.d_v).cast("float64")
+    numerator = j.v.cast("float64")
+    value = ibis.ifelse(j.den_measure.isnull(), numerator * j.base_scale,
+                        ibis.ifelse(denominator.isnull() | (denominator == 0), ibis.null("float64"),
+                                    numerator / denominator * j.base_scale))
+    rows = j.select("indicator_set", "indicator_id", "growth_scale", level=ibis.literal(level), unit_id=j.unit_id,
+                    hospital_id=j.hospital_id, period=j.period, numerator=numerator, denominator=denominator,
+                    value=value.cast("float64"))
+    rows = rows.filter(rows.numerator.notnull() | rows.denominator.notnull())
+    plain = rows.filter(rows.growth_scale.isnull()).drop("growth_scale")
+    grown = _growth(rows.filter(rows.growth_scale.notnull()))
+    out = plain.union(grown)
+    return out.mutate(hospital_id=ibis.ifelse(out.hospital_id == "", ibis.null("string"), out.hospital_id))
 
 
 def previous_year(period: ir.StringValue) -> ir.StringValue:
@@ -279,15 +309,13 @@ def previous_year(period: ir.StringValue) -> ir.StringValue:
     return (period.substr(0, 4).cast("int64") - 1).cast("string") + period.substr(4)
 
 
-def _growth(rows: ir.Table, scale: float) -> ir.Table:
-    """Turn per-period values into growth on the previous year: numerator = v_t - v_(t-1), denominator = v_(t-1)."""
-    prev = rows.select(p_unit=rows.unit_id, p_hosp=rows.hospital_id.fill_null(""), p_period=rows.period,
+def _growth(rows: ir.Table) -> ir.Table:
+    """Per-period values -> growth on the previous year: numerator = v_t - v_(t-1), denominator = v_(t-1)."""
+    prev = rows.select(p_ind=rows.indicator_id, p_unit=rows.unit_id, p_hosp=rows.hospital_id, p_period=rows.period,
                        p_value=rows.value)
     cur = rows.mutate(prev_period=previous_year(rows.period))
-    j = cur.left_join(prev, [cur.unit_id == prev.p_unit, cur.hospital_id.fill_null("") == prev.p_hosp,
-                             cur.prev_period == prev.p_period])
+    j = cur.join(prev, [cur.indicator_id == prev.p_ind, cur.unit_id == prev.p_unit, cur.hospital_id == prev.p_hosp,
+                        cur.prev_period == prev.p_period])
     num = j.value - j.p_value
-    out = j.select(
-        "indicator_set", "indicator_id", "level", "unit_id", "hospital_id", "period",
-        numerator=num, denominator=j.p_value, value=_ratio(num, j.p_value, scale))
-    return out.filter(out.denominator.notnull())
+    return j.select("indicator_set", "indicator_id", "level", "unit_id", "hospital_id", "period",
+                    numerator=num, denominator=j.p_value, value=_ratio(num, j.p_value, 1.0) * j.growth_scale)

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from hospeval.errors import SchemaError
 from hospeval.indicators.compile import (
@@ -29,6 +30,7 @@ from hospeval.indicators.compile import (
     VALUE_COLUMNS,
     Scope,
     enriched_stays,
+    indicator_map,
     indicator_rows,
     wide_measures,
 )
@@ -45,6 +47,7 @@ _RUNS_DDL = (f'CREATE TABLE IF NOT EXISTS "{RUNS_TABLE}" (run_id VARCHAR, sets V
              "status VARCHAR)")
 _STAYS_TEMP = "_hospeval_indicator_stays"
 _WIDE_TEMP = "_hospeval_indicator_wide"
+_MAP_TEMP = "_hospeval_indicator_map"
 
 
 @dataclass
@@ -66,6 +69,16 @@ def materialise(wh: Warehouse, name: str, expr: ir.Table) -> ir.Table:
     """
     sql = ibis.to_sql(expr, dialect="duckdb")
     wh.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
+    return wh.ibis().table(name)
+
+
+def register_arrow(wh: Warehouse, name: str, data: pa.Table) -> ir.Table:
+    """Store a small Arrow table as a temporary table of this connection and return it."""
+    wh.con.register("_hospeval_arrow", data)
+    try:
+        wh.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM _hospeval_arrow')
+    finally:
+        wh.con.unregister("_hospeval_arrow")
     return wh.ibis().table(name)
 
 
@@ -105,12 +118,10 @@ def compute_values(wh: Warehouse, sets: Sequence[IndicatorSet], levels: Sequence
             if not all_inds:
                 continue
             wide, measures = wide_measures(wh, stays, fields, all_inds, level, grain, scope)
-            name = f"{_WIDE_TEMP}_{level}_{grain}"
-            wide = materialise(wh, name, wide)
-            parts = [indicator_rows(wide, measures, s, inds, level) for s, inds in chosen]
-            parts = [p for p in parts if p is not None]
-            if parts:
-                outputs.append(ibis.union(*parts))
+            wide = materialise(wh, f"{_WIDE_TEMP}_{level}_{grain}", wide)
+            imap = register_arrow(wh, f"{_MAP_TEMP}_{level}_{grain}", indicator_map(measures, chosen, level))
+            if imap.count().execute():
+                outputs.append(indicator_rows(wide, measures, imap, level))
     return outputs
 
 
