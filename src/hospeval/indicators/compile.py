@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
-import pyarrow as pa
 
 from hospeval.indicators.codelists import codelist
 from hospeval.indicators.expr import compile_expr, names, parse
@@ -156,13 +155,51 @@ def measure_names(indicators: Sequence[Indicator]) -> dict[str, Measure]:
     return {f"m{i}": m for i, m in enumerate(seen.values())}
 
 
-def _reduction(m: Measure, t: ir.Table) -> ir.Value:
-    cond = _expr(m.where, t).fill_null(False) if m.where else None
+@dataclass(frozen=True)
+class Prepared:
+    """Narrow per-base tables: the unit keys plus one column per distinct filter / field of the measures.
+
+    Filters and fields are evaluated once per stay (or procedure / diagnosis), not once per level and grain.
+    """
+
+    tables: dict[str, ir.Table]
+    columns: dict[str, tuple[str | None, str | None]]  # measure name -> (filter column, field column)
+
+
+KEY_COLUMNS = ("hospital_id", "discharge_dept", "attending_doctor", "consortium_id", "district", "drg",
+               "year", "quarter", "month")
+
+
+def prepare_bases(wh: Warehouse, stays: ir.Table, fields: Fields, measures: dict[str, Measure]) -> Prepared:
+    """Build (unmaterialised) narrow tables for every base used by ``measures``."""
+    tables, columns = {}, {}
+    for base in ("stays", "procedures", "diagnoses"):
+        subset = {n: m for n, m in measures.items() if not m.is_fact and m.base == base}
+        if not subset:
+            continue
+        table = stays if base == "stays" else child_base(wh, fields, stays, base)
+        derived: dict[tuple[str, str], str] = {}
+        for name, m in subset.items():
+            w = derived.setdefault(("w", m.where), f"_w{len(derived)}") if m.where else None
+            o = derived.setdefault(("o", m.of), f"_o{len(derived)}") if m.of else None
+            columns[name] = (w, o)
+        values = {}
+        for (kind, text), col in derived.items():
+            e = _expr(text, table)
+            if kind == "w":
+                values[col] = e.fill_null(False)
+            else:
+                values[col] = e.cast("int64") if e.type().is_boolean() else e
+        tables[base] = table.select(*KEY_COLUMNS, **values)
+    return Prepared(tables=tables, columns=columns)
+
+
+def _reduction(m: Measure, t: ir.Table, cols: tuple[str | None, str | None]) -> ir.Value:
+    w, o = cols
+    cond = t[w] if w else None
     if m.agg == "count":
         return t.count(where=cond).cast("float64")
-    value = _expr(m.of, t)
-    if value.type().is_boolean():
-        value = value.cast("int64")
+    value = t[o]
     if m.agg == "sum":
         return value.sum(where=cond).cast("float64").fill_null(0.0)
     if m.agg == "count_distinct":
@@ -178,10 +215,11 @@ def _keys(table: ir.Table, level: str, grain: str) -> dict[str, ir.Value]:
     return keys
 
 
-def _base_aggregate(table: ir.Table, measures: dict[str, Measure], level: str, grain: str) -> ir.Table:
+def _base_aggregate(table: ir.Table, measures: dict[str, Measure], prepared: Prepared, level: str,
+                    grain: str) -> ir.Table:
     table = table.filter(table[LEVEL_KEYS[level]].notnull())
     return table.group_by(**_keys(table, level, grain)).aggregate(
-        **{name: _reduction(m, table) for name, m in measures.items()})
+        **{name: _reduction(m, table, prepared.columns[name]) for name, m in measures.items()})
 
 
 def _fact_aggregate(wh: Warehouse, measures: dict[str, Measure], level: str, grain: str,
@@ -220,17 +258,15 @@ def _fact_names(m: Measure) -> set[str]:
     return names(parse(m.of))
 
 
-def wide_measures(wh: Warehouse, stays: ir.Table, fields: Fields, indicators: Sequence[Indicator],
-                  level: str, grain: str, scope: Scope = Scope()) -> tuple[ir.Table, dict[str, Measure]]:
-    """Every measure of ``indicators`` per (unit, period) at one level and grain, as one wide table."""
-    measures = measure_names(indicators)
+def wide_measures(wh: Warehouse, prepared: Prepared, measures: dict[str, Measure], level: str, grain: str,
+                  scope: Scope = Scope()) -> ir.Table:
+    """Every measure per (unit, period) at one level and grain, as one wide table."""
     keys = ["unit_id", "period"] + (["hospital_id"] if level in HOSPITAL_SCOPED else [])
     parts: list[ir.Table] = []
-    for base in ("stays", "procedures", "diagnoses"):
+    for base, table in prepared.tables.items():
         subset = {n: m for n, m in measures.items() if not m.is_fact and m.base == base}
         if subset:
-            table = stays if base == "stays" else child_base(wh, fields, stays, base)
-            parts.append(_base_aggregate(table, subset, level, grain))
+            parts.append(_base_aggregate(table, subset, prepared, level, grain))
     facts = _fact_aggregate(wh, {n: m for n, m in measures.items() if m.is_fact}, level, grain, scope)
     if facts is not None:
         parts.append(facts)
@@ -245,77 +281,72 @@ def wide_measures(wh: Warehouse, stays: ir.Table, fields: Fields, indicators: Se
     if level not in HOSPITAL_SCOPED:
         wide = wide.mutate(hospital_id=ibis.null("string"))
     missing = {name: ibis.null("float64") for name in measures if name not in wide.columns}
-    return (wide.mutate(**missing) if missing else wide), measures
+    return wide.mutate(**missing) if missing else wide
 
 
 # -- indicator values ----------------------------------------------------------------------------------
-def _ratio(num: ir.FloatingValue, den: ir.FloatingValue | None, scale: float) -> ir.FloatingValue:
-    if den is None:
-        return num * scale
-    return ibis.ifelse(den.isnull() | (den == 0), ibis.null("float64"), num / den * scale)
+def _with_previous_year(wide: ir.Table, columns: set[str]) -> ir.Table:
+    """Add ``p_<column>``: the same unit's value of each column one year earlier (NULL when absent)."""
+    prev = wide.select(p_unit=wide.unit_id, p_hosp=wide.hospital_id, p_period=wide.period,
+                       **{f"p_{c}": wide[c] for c in sorted(columns)})
+    cur = wide.mutate(_prev_period=previous_year(wide.period))
+    j = cur.left_join(prev, [cur.unit_id == prev.p_unit, cur.hospital_id == prev.p_hosp,
+                             cur._prev_period == prev.p_period])
+    return j.drop("p_unit", "p_hosp", "p_period", "_prev_period")
 
 
-def indicator_map(measures: dict[str, Measure], chosen: Sequence[tuple[IndicatorSet, Sequence[Indicator]]],
-                  level: str) -> pa.Table:
-    """Which measure columns make each indicator's numerator and denominator, with its scale and transform."""
-    by_key = {m.key: name for name, m in measures.items()}
-    rows: dict[str, list] = {k: [] for k in ("indicator_set", "indicator_id", "num_measure", "den_measure",
-                                             "base_scale", "growth_scale")}
-    for indicator_set, indicators in chosen:
-        for ind in indicators:
-            if not ind.computable or (level in FACTLESS_LEVELS and any(m.is_fact for m in ind.measures())):
-                continue
-            growth = ind.transform == "growth"
-            rows["indicator_set"].append(indicator_set.id)
-            rows["indicator_id"].append(ind.id)
-            rows["num_measure"].append(by_key[ind.numerator.key])
-            rows["den_measure"].append(by_key[ind.denominator.key] if ind.denominator else None)
-            rows["base_scale"].append(1.0 if growth else ind.scale)
-            rows["growth_scale"].append(ind.scale if growth else None)
-    return pa.table(rows, schema=pa.schema([("indicator_set", pa.string()), ("indicator_id", pa.string()),
-                                            ("num_measure", pa.string()), ("den_measure", pa.string()),
-                                            ("base_scale", pa.float64()), ("growth_scale", pa.float64())]))
+def _ratio_or_value(num: ir.FloatingValue, den: ir.FloatingValue | None) -> ir.FloatingValue:
+    return num if den is None else ibis.ifelse(den.isnull() | (den == 0), ibis.null("float64"), num / den)
 
 
-def indicator_rows(wide: ir.Table, measures: dict[str, Measure], imap: ir.Table, level: str) -> ir.Table:
-    """Long rows (``VALUE_COLUMNS``) of every mapped indicator from a wide measure table.
+def indicator_rows(wide: ir.Table, measures: dict[str, Measure],
+                   chosen: Sequence[tuple[IndicatorSet, Sequence[Indicator]]], level: str) -> ir.Table | None:
+    """Long rows (``VALUE_COLUMNS``) of the indicators from a wide measure table, in one pass.
 
-    The wide table is unpivoted once to (unit, period, measure, v); the numerator and denominator are two
-    joins with the indicator map (:func:`indicator_map`), so the SQL stays small however many indicators.
+    Each indicator becomes a struct column (numerator, denominator, scale) named ``set|id``; one unpivot
+    turns the wide table into rows. Growth indicators read the previous year's measures from a self-join of
+    the (small) wide table: numerator = v_t - v_(t-1), denominator = v_(t-1). Below the hospital (dept,
+    doctor, DRG), units without any case for an indicator (numerator and denominator both 0 or NULL) are
+    left out.
     """
-    keys = ["unit_id", "hospital_id", "period"]
-    long = wide.mutate(hospital_id=wide.hospital_id.cast("string").fill_null("")).pivot_longer(
-        list(measures), names_to="measure", values_to="v")
-    num = long.join(imap, long.measure == imap.num_measure)
-    den = long.rename(**{f"d_{k}": k for k in keys}, d_measure="measure", d_v="v")
-    j = num.left_join(den, [num[k] == den[f"d_{k}"] for k in keys] + [num.den_measure == den.d_measure])
-    denominator = ibis.ifelse(j.den_measure.isnull(), ibis.null("float64"), j.d_v).cast("float64")
-    numerator = j.v.cast("float64")
-    value = ibis.ifelse(j.den_measure.isnull(), numerator * j.base_scale,
+    by_key = {m.key: name for name, m in measures.items()}
+    wide = wide.mutate(hospital_id=wide.hospital_id.cast("string").fill_null(""))
+    selected = [(s, i) for s, inds in chosen for i in inds
+                if i.computable and not (level in FACTLESS_LEVELS and any(m.is_fact for m in i.measures()))]
+    if not selected:
+        return None
+    growth_cols = {by_key[m.key] for _, i in selected if i.transform == "growth"
+                   for m in (i.numerator, i.denominator) if m is not None}
+    if growth_cols:
+        wide = _with_previous_year(wide, growth_cols)
+    structs = {}
+    for indicator_set, ind in selected:
+        num = wide[by_key[ind.numerator.key]].cast("float64")
+        den = wide[by_key[ind.denominator.key]].cast("float64") if ind.denominator else None
+        if ind.transform == "growth":
+            p_num = wide[f"p_{by_key[ind.numerator.key]}"].cast("float64")
+            p_den = wide[f"p_{by_key[ind.denominator.key]}"].cast("float64") if ind.denominator else None
+            current, previous = _ratio_or_value(num, den), _ratio_or_value(p_num, p_den)
+            num, den = current - previous, previous
+        structs[f"{indicator_set.id}|{ind.id}"] = ibis.struct({
+            "n": num, "d": den if den is not None else ibis.null("float64"),
+            "hd": ibis.literal(den is not None), "s": ibis.literal(ind.scale, "float64")})
+    w = wide.select("unit_id", "period", "hospital_id", **structs)
+    long = w.pivot_longer(list(structs), names_to="key", values_to="x")
+    numerator, denominator = long.x["n"], long.x["d"]
+    value = ibis.ifelse(~long.x["hd"], numerator * long.x["s"],
                         ibis.ifelse(denominator.isnull() | (denominator == 0), ibis.null("float64"),
-                                    numerator / denominator * j.base_scale))
-    rows = j.select("indicator_set", "indicator_id", "growth_scale", level=ibis.literal(level), unit_id=j.unit_id,
-                    hospital_id=j.hospital_id, period=j.period, numerator=numerator, denominator=denominator,
-                    value=value.cast("float64"))
-    rows = rows.filter(rows.numerator.notnull() | rows.denominator.notnull())
-    plain = rows.filter(rows.growth_scale.isnull()).drop("growth_scale")
-    grown = _growth(rows.filter(rows.growth_scale.notnull()))
-    out = plain.union(grown)
-    return out.mutate(hospital_id=ibis.ifelse(out.hospital_id == "", ibis.null("string"), out.hospital_id))
+                                    numerator / denominator * long.x["s"]))
+    parts = long.key.split("|")
+    rows = long.select(indicator_set=parts[0], indicator_id=parts[1], level=ibis.literal(level),
+                       unit_id=long.unit_id,
+                       hospital_id=ibis.ifelse(long.hospital_id == "", ibis.null("string"), long.hospital_id),
+                       period=long.period, numerator=numerator, denominator=denominator, value=value.cast("float64"))
+    if level in FACTLESS_LEVELS:
+        return rows.filter((rows.numerator.fill_null(0) != 0) | (rows.denominator.fill_null(0) != 0))
+    return rows.filter(rows.numerator.notnull() | rows.denominator.notnull())
 
 
 def previous_year(period: ir.StringValue) -> ir.StringValue:
     """Same period one year earlier: '2024' -> '2023', '2024-03' -> '2023-03', '2024-Q1' -> '2023-Q1'."""
     return (period.substr(0, 4).cast("int64") - 1).cast("string") + period.substr(4)
-
-
-def _growth(rows: ir.Table) -> ir.Table:
-    """Per-period values -> growth on the previous year: numerator = v_t - v_(t-1), denominator = v_(t-1)."""
-    prev = rows.select(p_ind=rows.indicator_id, p_unit=rows.unit_id, p_hosp=rows.hospital_id, p_period=rows.period,
-                       p_value=rows.value)
-    cur = rows.mutate(prev_period=previous_year(rows.period))
-    j = cur.join(prev, [cur.indicator_id == prev.p_ind, cur.unit_id == prev.p_unit, cur.hospital_id == prev.p_hosp,
-                        cur.prev_period == prev.p_period])
-    num = j.value - j.p_value
-    return j.select("indicator_set", "indicator_id", "level", "unit_id", "hospital_id", "period",
-                    numerator=num, denominator=j.p_value, value=_ratio(num, j.p_value, 1.0) * j.growth_scale)

@@ -28,10 +28,12 @@ from hospeval.indicators.compile import (
     GRAINS,
     LEVEL_KEYS,
     VALUE_COLUMNS,
+    Prepared,
     Scope,
     enriched_stays,
-    indicator_map,
     indicator_rows,
+    measure_names,
+    prepare_bases,
     wide_measures,
 )
 from hospeval.indicators.spec import IndicatorSet, load_fields, load_sets
@@ -47,7 +49,7 @@ _RUNS_DDL = (f'CREATE TABLE IF NOT EXISTS "{RUNS_TABLE}" (run_id VARCHAR, sets V
              "status VARCHAR)")
 _STAYS_TEMP = "_hospeval_indicator_stays"
 _WIDE_TEMP = "_hospeval_indicator_wide"
-_MAP_TEMP = "_hospeval_indicator_map"
+_BASE_TEMP = "_hospeval_indicator_base"
 
 
 @dataclass
@@ -109,19 +111,22 @@ def compute_values(wh: Warehouse, sets: Sequence[IndicatorSet], levels: Sequence
     _check_args(levels, grains)
     fields = load_fields()
     stays = stays if stays is not None else enriched_stays(wh, fields, scope)
+    chosen = [(s, [i for i in s.indicators if i.computable and (indicator_ids is None or i.id in indicator_ids)])
+              for s in sets]
+    measures = measure_names([i for _, inds in chosen for i in inds])
+    if not measures:
+        return []
+    prepared = prepare_bases(wh, stays, fields, measures)
+    prepared = Prepared(tables={base: materialise(wh, f"{_BASE_TEMP}_{base}", t)
+                                for base, t in prepared.tables.items()}, columns=prepared.columns)
     outputs = []
     for level in levels:
         for grain in grains:
-            chosen = [(s, [i for i in s.indicators if i.computable
-                           and (indicator_ids is None or i.id in indicator_ids)]) for s in sets]
-            all_inds = [i for _, inds in chosen for i in inds]
-            if not all_inds:
-                continue
-            wide, measures = wide_measures(wh, stays, fields, all_inds, level, grain, scope)
+            wide = wide_measures(wh, prepared, measures, level, grain, scope)
             wide = materialise(wh, f"{_WIDE_TEMP}_{level}_{grain}", wide)
-            imap = register_arrow(wh, f"{_MAP_TEMP}_{level}_{grain}", indicator_map(measures, chosen, level))
-            if imap.count().execute():
-                outputs.append(indicator_rows(wide, measures, imap, level))
+            rows = indicator_rows(wide, measures, chosen, level)
+            if rows is not None:
+                outputs.append(rows)
     return outputs
 
 
