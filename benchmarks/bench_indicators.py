@@ -87,6 +87,8 @@ def main() -> None:
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"all sets ({', '.join(run.sets)}) by {args.levels} x {args.grains}: {secs:.1f} s, "
               f"{args.stays / secs:,.0f} stays/s, {run.rows:,} values {run.rows_by_level}, peak RSS {rss:,.0f} MB")
+        for phase, t in run.timings.items():
+            print(f"  {phase:<28} {t:7.1f} s")
         print(f"extrapolated to 10M stays (linear): {secs * 10_000_000 / args.stays:.0f} s")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -17,6 +18,7 @@ from hospeval.evaluate.spec import METHODS
 from hospeval.warehouse import Warehouse
 
 console = Console()
+PeriodOption = Annotated[str | None, typer.Option(help="Year (YYYY); latest when omitted.")]
 evaluate_app = typer.Typer(help="Score, grade and rank hospitals in peer groups; select pilots.\n\n"
                                 "Example: hospeval evaluate run --set tertiary --period 2024",
                            no_args_is_help=True)
@@ -49,9 +51,9 @@ def _print_frame(title: str, df, limit: int = 20) -> None:
 
 @evaluate_app.command("run")
 def run_command(
-    set_id: str = typer.Option("tertiary", "--set", help="Indicator set to score."),
-    period: str = typer.Option(None, help="Year (YYYY); latest when omitted."),
-    method: list[str] = typer.Option(list(METHODS), "--method", help=f"Methods: {', '.join(METHODS)}."),
+    set_id: Annotated[str, typer.Option("--set", help="Indicator set to score.")] = "tertiary",
+    period: PeriodOption = None,
+    method: Annotated[list[str] | None, typer.Option("--method", help=f"Methods (default all): {', '.join(METHODS)}.")] = None,
 ) -> None:
     """Score, rank and grade every hospital in its peer group; write ``evaluation_scores``.
 
@@ -59,7 +61,7 @@ def run_command(
     """
     with Warehouse(settings().warehouse) as wh:
         period = period or latest_year(wh, set_id)
-        run = evaluate_hospitals(wh, set_id, period, method)
+        run = evaluate_hospitals(wh, set_id, period, method or list(METHODS))
         df = wh.con.execute("SELECT hospital_id, peer_group, method, score, rank, grade, score_change "
                             "FROM evaluation_scores WHERE run_id = ? ORDER BY method, peer_group, rank",
                             [run.run_id]).df()
@@ -68,11 +70,11 @@ def run_command(
 
 @evaluate_app.command("pilots")
 def pilots_command(
-    high_level: int = typer.Option(10, help="Number of high-level hospitals (高水平医院)."),
-    regional: int = typer.Option(10, help="Number of regional medical centres (区域医疗中心)."),
-    community: int = typer.Option(20, help="Number of community health centres (社区卫生服务中心)."),
-    period: str = typer.Option(None, help="Year (YYYY); latest when omitted."),
-    method: str = typer.Option("national", help=f"Method whose score ranks: {', '.join(METHODS)}."),
+    high_level: Annotated[int, typer.Option(help="Number of high-level hospitals (高水平医院).")] = 10,
+    regional: Annotated[int, typer.Option(help="Number of regional medical centres (区域医疗中心).")] = 10,
+    community: Annotated[int, typer.Option(help="Number of community health centres (社区卫生服务中心).")] = 20,
+    period: PeriodOption = None,
+    method: Annotated[str, typer.Option(help=f"Method whose score ranks: {', '.join(METHODS)}.")] = "national",
 ) -> None:
     """Select pilot units by score within each category, with reasons (Shanghai scheme).
 
@@ -87,11 +89,11 @@ def pilots_command(
 
 
 def explain_command(
-    hospital: str = typer.Option(..., help="Hospital id."),
-    indicator: str = typer.Option(..., help="Indicator id, e.g. drg_cmi."),
-    set_id: str = typer.Option(None, "--set", help="Indicator set (found from the id when omitted)."),
-    period: str = typer.Option(None, help="Year (YYYY); latest when omitted."),
-    method: str = typer.Option("national", help="Method whose points are shown."),
+    hospital: Annotated[str, typer.Option(help="Hospital id.")],
+    indicator: Annotated[str, typer.Option(help="Indicator id, e.g. drg_cmi.")],
+    set_id: Annotated[str | None, typer.Option("--set", help="Indicator set (found from the id when omitted).")] = None,
+    period: PeriodOption = None,
+    method: Annotated[str, typer.Option(help="Method whose points are shown.")] = "national",
 ) -> None:
     """Explain a hospital's value and points on one indicator, with drill-down to depts, doctors and DRGs.
 

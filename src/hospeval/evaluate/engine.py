@@ -49,7 +49,7 @@ def peer_group_expr(hospitals: ir.Table, keys: Sequence[str]) -> ir.StringValue:
 
 
 def indicator_table(wh: Warehouse, indicator_set: IndicatorSet) -> ir.Table:
-    """The scored indicators of a set as a (temporary) table; weights normalised to shares summing to 1."""
+    """Return the scored indicators of a set as a temporary table (weights as shares summing to 1)."""
     inds = [i for i in indicator_set.indicators if i.computable and i.weight > 0]
     total = sum(i.weight for i in inds) or 1.0
     numeric = [i.target if i.target and i.target.op in (">=", "<=", ">", "<") else None for i in inds]

@@ -37,7 +37,7 @@ class Explanation:
 
 
 def find_indicator(indicator_id: str, set_id: str | None = None) -> tuple[IndicatorSet, Indicator]:
-    """The set and declaration of an indicator id (searching every set when ``set_id`` is None)."""
+    """Return the set and declaration of an indicator id (searching every set when ``set_id`` is None)."""
     for s in load_sets([set_id] if set_id else None):
         for ind in s.indicators:
             if ind.id == indicator_id:
@@ -96,7 +96,7 @@ def _points(wh: Warehouse, set_id: str, indicator_id: str, hospital_id: str, per
 
 def drill_down(wh: Warehouse, indicator_set: IndicatorSet, indicator: Indicator, hospital_id: str,
                period: str, levels: tuple[str, ...] = DRILL_LEVELS) -> dict[str, pd.DataFrame]:
-    """The indicator by department, attending doctor and DRG within one hospital and year."""
+    """Compute the indicator by department, attending doctor and DRG within one hospital and year."""
     if any(m.is_fact for m in indicator.measures()):
         return {}  # hospital-level facts cannot be split
     scope = Scope(hospital_id=hospital_id, periods=(period[:4], str(int(period[:4]) - 1)))

@@ -1,5 +1,7 @@
-"""Pilot selection after the Shanghai scheme: N high-level hospitals + N regional medical centres +
-N community health centres, chosen by composite score within their category, with the reasons shown.
+"""Pilot selection after the Shanghai scheme, with the reasons shown.
+
+N high-level hospitals + N regional medical centres + N community health centres, chosen by composite score
+within their category.
 
 Categories (filter on ``hospitals`` and the indicator set that ranks them) are data:
 ``pilot_categories`` in ``indicators/_evaluation.yaml``. Writes ``evaluation_pilots``.
@@ -58,12 +60,16 @@ def select_pilots(wh: Warehouse, counts: Mapping[str, int], period: str, method:
 
     Parameters
     ----------
+    wh
+        The warehouse (``hospitals``, ``indicator_values``; scores are computed when missing).
     counts
         Category id -> number to select, e.g. ``{"high_level": 10, "regional": 10, "community": 20}``.
     period
         Evaluation year ('YYYY').
     method
         Scoring method whose score ranks the hospitals.
+    config
+        Evaluation settings (``indicators/_evaluation.yaml`` when omitted).
 
     Returns
     -------

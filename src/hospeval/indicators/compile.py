@@ -348,5 +348,5 @@ def indicator_rows(wide: ir.Table, measures: dict[str, Measure],
 
 
 def previous_year(period: ir.StringValue) -> ir.StringValue:
-    """Same period one year earlier: '2024' -> '2023', '2024-03' -> '2023-03', '2024-Q1' -> '2023-Q1'."""
+    """Return the same period one year earlier: '2024' -> '2023', '2024-03' -> '2023-03', '2024-Q1' -> '2023-Q1'."""
     return (period.substr(0, 4).cast("int64") - 1).cast("string") + period.substr(4)
