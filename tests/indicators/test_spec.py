@@ -87,3 +87,8 @@ def test_codelists_have_sources():
         rows = list(csv.DictReader((data_dir("codelists") / f"{name}.csv").open(encoding="utf-8")))
         assert rows and all(r["code"] and r["name"] and r["source"] for r in rows)
     assert "T81.4" in codelist("complications")[5]
+
+
+def test_set_level_restriction():
+    consortium = {s.id: s for s in load_sets()}["consortium"]
+    assert all(i.levels == ("hospital", "consortium", "district") for i in consortium.indicators)

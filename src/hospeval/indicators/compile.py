@@ -312,7 +312,8 @@ def indicator_rows(wide: ir.Table, measures: dict[str, Measure],
     by_key = {m.key: name for name, m in measures.items()}
     wide = wide.mutate(hospital_id=wide.hospital_id.cast("string").fill_null(""))
     selected = [(s, i) for s, inds in chosen for i in inds
-                if i.computable and not (level in FACTLESS_LEVELS and any(m.is_fact for m in i.measures()))]
+                if i.computable and (i.levels is None or level in i.levels)
+                and not (level in FACTLESS_LEVELS and any(m.is_fact for m in i.measures()))]
     if not selected:
         return None
     growth_cols = {by_key[m.key] for _, i in selected if i.transform == "growth"
