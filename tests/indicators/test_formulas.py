@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import build_warehouse
+from indicator_province import build_warehouse
 
 from hospeval.indicators.engine import evaluate_indicators
 from hospeval.warehouse import Warehouse

@@ -26,6 +26,7 @@ import pyarrow as pa
 from hospeval.errors import WarehouseError
 from hospeval.evaluate import methods
 from hospeval.evaluate.spec import METHODS, EvaluationConfig, load_config
+from hospeval.indicators.engine import materialise, register_arrow
 from hospeval.indicators.spec import IndicatorSet, load_set
 from hospeval.warehouse import Warehouse
 
@@ -47,12 +48,12 @@ def peer_group_expr(hospitals: ir.Table, keys: Sequence[str]) -> ir.StringValue:
     return out
 
 
-def indicator_table(indicator_set: IndicatorSet) -> ir.Table:
-    """The scored indicators of a set as a table (weights normalised to shares summing to 1)."""
+def indicator_table(wh: Warehouse, indicator_set: IndicatorSet) -> ir.Table:
+    """Return the scored indicators of a set as a temporary table (weights as shares summing to 1)."""
     inds = [i for i in indicator_set.indicators if i.computable and i.weight > 0]
     total = sum(i.weight for i in inds) or 1.0
     numeric = [i.target if i.target and i.target.op in (">=", "<=", ">", "<") else None for i in inds]
-    return ibis.memtable(pa.table({
+    return register_arrow(wh, f"_hospeval_eval_indicators_{indicator_set.id}", pa.table({
         "indicator_id": [i.id for i in inds],
         "direction": [i.direction for i in inds],
         "weight_share": [i.weight / total for i in inds],
@@ -83,7 +84,7 @@ def indicator_matrix(wh: Warehouse, indicator_set: IndicatorSet, period: str,
     h = h.select("hospital_id", peer_group=peer_group_expr(h, config.peer_group))
     present = v.select(p_hosp=v.v_hosp).distinct()
     h = h.join(present, h.hospital_id == present.p_hosp).drop("p_hosp")
-    grid = h.cross_join(indicator_table(indicator_set))
+    grid = h.cross_join(indicator_table(wh, indicator_set))
     m = grid.left_join(v, [grid.hospital_id == v.v_hosp, grid.indicator_id == v.v_ind]).drop("v_hosp", "v_ind")
     return m
 
@@ -103,6 +104,7 @@ def evaluate_set(wh: Warehouse, indicator_set: IndicatorSet, period: str, method
                  config: EvaluationConfig, values: ir.Table | None = None) -> tuple[ir.Table, ir.Table]:
     """Scores (with rank, percentile, grade) and per-indicator points of one set and year, all methods."""
     m = methods.normalise(methods.shrink_rates(indicator_matrix(wh, indicator_set, period, config, values)))
+    m = materialise(wh, f"_hospeval_eval_matrix_{indicator_set.id}_{period}", m)
     bands = [(b.grade, b.min_percentile) for b in config.grades]
     score_parts, point_parts = [], []
     for method in methods_:

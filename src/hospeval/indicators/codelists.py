@@ -3,7 +3,7 @@
 Examples
 --------
 >>> sorted(codelist("complications"))[:2]
-[3, 4]
+[3, 5]
 """
 
 from __future__ import annotations

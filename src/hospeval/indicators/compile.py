@@ -24,7 +24,7 @@ import ibis
 import ibis.expr.types as ir
 
 from hospeval.indicators.codelists import codelist
-from hospeval.indicators.expr import compile_expr
+from hospeval.indicators.expr import compile_expr, names, parse
 from hospeval.indicators.spec import Fields, Indicator, IndicatorSet, Measure
 from hospeval.warehouse import Warehouse
 
@@ -63,9 +63,14 @@ def _expr(text: str, table: ir.Table) -> ir.Value:
 
 
 def _with_fields(table: ir.Table, fields: dict[str, str]) -> ir.Table:
+    """Add derived fields in order; fields that do not use each other are added in one projection."""
+    layer: dict[str, str] = {}
     for name, text in fields.items():
-        table = table.mutate(**{name: _expr(text, table)})
-    return table
+        if names(parse(text)) & set(layer):
+            table = table.mutate(**{n: _expr(t, table) for n, t in layer.items()})
+            layer = {}
+        layer[name] = text
+    return table.mutate(**{n: _expr(t, table) for n, t in layer.items()}) if layer else table
 
 
 def _drg_columns(wh: Warehouse, scope: Scope) -> ir.Table | None:
@@ -150,13 +155,51 @@ def measure_names(indicators: Sequence[Indicator]) -> dict[str, Measure]:
     return {f"m{i}": m for i, m in enumerate(seen.values())}
 
 
-def _reduction(m: Measure, t: ir.Table) -> ir.Value:
-    cond = _expr(m.where, t).fill_null(False) if m.where else None
+@dataclass(frozen=True)
+class Prepared:
+    """Narrow per-base tables: the unit keys plus one column per distinct filter / field of the measures.
+
+    Filters and fields are evaluated once per stay (or procedure / diagnosis), not once per level and grain.
+    """
+
+    tables: dict[str, ir.Table]
+    columns: dict[str, tuple[str | None, str | None]]  # measure name -> (filter column, field column)
+
+
+KEY_COLUMNS = ("hospital_id", "discharge_dept", "attending_doctor", "consortium_id", "district", "drg",
+               "year", "quarter", "month")
+
+
+def prepare_bases(wh: Warehouse, stays: ir.Table, fields: Fields, measures: dict[str, Measure]) -> Prepared:
+    """Build (unmaterialised) narrow tables for every base used by ``measures``."""
+    tables, columns = {}, {}
+    for base in ("stays", "procedures", "diagnoses"):
+        subset = {n: m for n, m in measures.items() if not m.is_fact and m.base == base}
+        if not subset:
+            continue
+        table = stays if base == "stays" else child_base(wh, fields, stays, base)
+        derived: dict[tuple[str, str], str] = {}
+        for name, m in subset.items():
+            w = derived.setdefault(("w", m.where), f"_w{len(derived)}") if m.where else None
+            o = derived.setdefault(("o", m.of), f"_o{len(derived)}") if m.of else None
+            columns[name] = (w, o)
+        values = {}
+        for (kind, text), col in derived.items():
+            e = _expr(text, table)
+            if kind == "w":
+                values[col] = e.fill_null(False)
+            else:
+                values[col] = e.cast("int64") if e.type().is_boolean() else e
+        tables[base] = table.select(*KEY_COLUMNS, **values)
+    return Prepared(tables=tables, columns=columns)
+
+
+def _reduction(m: Measure, t: ir.Table, cols: tuple[str | None, str | None]) -> ir.Value:
+    w, o = cols
+    cond = t[w] if w else None
     if m.agg == "count":
         return t.count(where=cond).cast("float64")
-    value = _expr(m.of, t)
-    if value.type().is_boolean():
-        value = value.cast("int64")
+    value = t[o]
     if m.agg == "sum":
         return value.sum(where=cond).cast("float64").fill_null(0.0)
     if m.agg == "count_distinct":
@@ -172,10 +215,11 @@ def _keys(table: ir.Table, level: str, grain: str) -> dict[str, ir.Value]:
     return keys
 
 
-def _base_aggregate(table: ir.Table, measures: dict[str, Measure], level: str, grain: str) -> ir.Table:
+def _base_aggregate(table: ir.Table, measures: dict[str, Measure], prepared: Prepared, level: str,
+                    grain: str) -> ir.Table:
     table = table.filter(table[LEVEL_KEYS[level]].notnull())
     return table.group_by(**_keys(table, level, grain)).aggregate(
-        **{name: _reduction(m, table) for name, m in measures.items()})
+        **{name: _reduction(m, table, prepared.columns[name]) for name, m in measures.items()})
 
 
 def _fact_aggregate(wh: Warehouse, measures: dict[str, Measure], level: str, grain: str,
@@ -211,21 +255,18 @@ def _fact_aggregate(wh: Warehouse, measures: dict[str, Measure], level: str, gra
 
 
 def _fact_names(m: Measure) -> set[str]:
-    from hospeval.indicators.expr import names, parse
     return names(parse(m.of))
 
 
-def wide_measures(wh: Warehouse, stays: ir.Table, fields: Fields, indicators: Sequence[Indicator],
-                  level: str, grain: str, scope: Scope = Scope()) -> tuple[ir.Table, dict[str, Measure]]:
-    """Every measure of ``indicators`` per (unit, period) at one level and grain, as one wide table."""
-    measures = measure_names(indicators)
+def wide_measures(wh: Warehouse, prepared: Prepared, measures: dict[str, Measure], level: str, grain: str,
+                  scope: Scope = Scope()) -> ir.Table:
+    """Every measure per (unit, period) at one level and grain, as one wide table."""
     keys = ["unit_id", "period"] + (["hospital_id"] if level in HOSPITAL_SCOPED else [])
     parts: list[ir.Table] = []
-    for base in ("stays", "procedures", "diagnoses"):
+    for base, table in prepared.tables.items():
         subset = {n: m for n, m in measures.items() if not m.is_fact and m.base == base}
         if subset:
-            table = stays if base == "stays" else child_base(wh, fields, stays, base)
-            parts.append(_base_aggregate(table, subset, level, grain))
+            parts.append(_base_aggregate(table, subset, prepared, level, grain))
     facts = _fact_aggregate(wh, {n: m for n, m in measures.items() if m.is_fact}, level, grain, scope)
     if facts is not None:
         parts.append(facts)
@@ -240,54 +281,73 @@ def wide_measures(wh: Warehouse, stays: ir.Table, fields: Fields, indicators: Se
     if level not in HOSPITAL_SCOPED:
         wide = wide.mutate(hospital_id=ibis.null("string"))
     missing = {name: ibis.null("float64") for name in measures if name not in wide.columns}
-    return (wide.mutate(**missing) if missing else wide), measures
+    return wide.mutate(**missing) if missing else wide
 
 
 # -- indicator values ----------------------------------------------------------------------------------
-def _ratio(num: ir.FloatingValue, den: ir.FloatingValue | None, scale: float) -> ir.FloatingValue:
-    if den is None:
-        return num * scale
-    return ibis.ifelse(den.isnull() | (den == 0), ibis.null("float64"), num / den * scale)
+def _with_previous_year(wide: ir.Table, columns: set[str]) -> ir.Table:
+    """Add ``p_<column>``: the same unit's value of each column one year earlier (NULL when absent)."""
+    prev = wide.select(p_unit=wide.unit_id, p_hosp=wide.hospital_id, p_period=wide.period,
+                       **{f"p_{c}": wide[c] for c in sorted(columns)})
+    cur = wide.mutate(_prev_period=previous_year(wide.period))
+    j = cur.left_join(prev, [cur.unit_id == prev.p_unit, cur.hospital_id == prev.p_hosp,
+                             cur._prev_period == prev.p_period])
+    return j.drop("p_unit", "p_hosp", "p_period", "_prev_period")
 
 
-def indicator_rows(wide: ir.Table, measures: dict[str, Measure], indicator_set: IndicatorSet,
-                   indicators: Sequence[Indicator], level: str) -> ir.Table | None:
-    """Long rows (``VALUE_COLUMNS``) of the indicators from a wide measure table."""
+def _ratio_or_value(num: ir.FloatingValue, den: ir.FloatingValue | None) -> ir.FloatingValue:
+    return num if den is None else ibis.ifelse(den.isnull() | (den == 0), ibis.null("float64"), num / den)
+
+
+def indicator_rows(wide: ir.Table, measures: dict[str, Measure],
+                   chosen: Sequence[tuple[IndicatorSet, Sequence[Indicator]]], level: str) -> ir.Table | None:
+    """Long rows (``VALUE_COLUMNS``) of the indicators from a wide measure table, in one pass.
+
+    Each indicator becomes a struct column (numerator, denominator, scale) named ``set|id``; one unpivot
+    turns the wide table into rows. Growth indicators read the previous year's measures from a self-join of
+    the (small) wide table: numerator = v_t - v_(t-1), denominator = v_(t-1). Below the hospital (dept,
+    doctor, DRG), units without any case for an indicator (numerator and denominator both 0 or NULL) are
+    left out.
+    """
     by_key = {m.key: name for name, m in measures.items()}
-    selects = []
-    for ind in indicators:
-        if not ind.computable or (level in FACTLESS_LEVELS and any(m.is_fact for m in ind.measures())):
-            continue
-        num = wide[by_key[ind.numerator.key]]
-        den = wide[by_key[ind.denominator.key]] if ind.denominator else None
-        scale = 1.0 if ind.transform == "growth" else ind.scale
-        rows = wide.select(
-            indicator_set=ibis.literal(indicator_set.id), indicator_id=ibis.literal(ind.id),
-            level=ibis.literal(level), unit_id=wide.unit_id, hospital_id=wide.hospital_id.cast("string"),
-            period=wide.period, numerator=num.cast("float64"),
-            denominator=(den if den is not None else ibis.null("float64")).cast("float64"),
-            value=_ratio(num, den, scale).cast("float64"))
-        rows = rows.filter(rows.numerator.notnull() | rows.denominator.notnull())
+    wide = wide.mutate(hospital_id=wide.hospital_id.cast("string").fill_null(""))
+    selected = [(s, i) for s, inds in chosen for i in inds
+                if i.computable and (i.levels is None or level in i.levels)
+                and not (level in FACTLESS_LEVELS and any(m.is_fact for m in i.measures()))]
+    if not selected:
+        return None
+    growth_cols = {by_key[m.key] for _, i in selected if i.transform == "growth"
+                   for m in (i.numerator, i.denominator) if m is not None}
+    if growth_cols:
+        wide = _with_previous_year(wide, growth_cols)
+    structs = {}
+    for indicator_set, ind in selected:
+        num = wide[by_key[ind.numerator.key]].cast("float64")
+        den = wide[by_key[ind.denominator.key]].cast("float64") if ind.denominator else None
         if ind.transform == "growth":
-            rows = _growth(rows, ind.scale)
-        selects.append(rows)
-    return ibis.union(*selects) if selects else None
+            p_num = wide[f"p_{by_key[ind.numerator.key]}"].cast("float64")
+            p_den = wide[f"p_{by_key[ind.denominator.key]}"].cast("float64") if ind.denominator else None
+            current, previous = _ratio_or_value(num, den), _ratio_or_value(p_num, p_den)
+            num, den = current - previous, previous
+        structs[f"{indicator_set.id}|{ind.id}"] = ibis.struct({
+            "n": num, "d": den if den is not None else ibis.null("float64"),
+            "hd": ibis.literal(den is not None), "s": ibis.literal(ind.scale, "float64")})
+    w = wide.select("unit_id", "period", "hospital_id", **structs)
+    long = w.pivot_longer(list(structs), names_to="key", values_to="x")
+    numerator, denominator = long.x["n"], long.x["d"]
+    value = ibis.ifelse(~long.x["hd"], numerator * long.x["s"],
+                        ibis.ifelse(denominator.isnull() | (denominator == 0), ibis.null("float64"),
+                                    numerator / denominator * long.x["s"]))
+    parts = long.key.split("|")
+    rows = long.select(indicator_set=parts[0], indicator_id=parts[1], level=ibis.literal(level),
+                       unit_id=long.unit_id,
+                       hospital_id=ibis.ifelse(long.hospital_id == "", ibis.null("string"), long.hospital_id),
+                       period=long.period, numerator=numerator, denominator=denominator, value=value.cast("float64"))
+    if level in FACTLESS_LEVELS:
+        return rows.filter((rows.numerator.fill_null(0) != 0) | (rows.denominator.fill_null(0) != 0))
+    return rows.filter(rows.numerator.notnull() | rows.denominator.notnull())
 
 
 def previous_year(period: ir.StringValue) -> ir.StringValue:
-    """Same period one year earlier: '2024' -> '2023', '2024-03' -> '2023-03', '2024-Q1' -> '2023-Q1'."""
+    """Return the same period one year earlier: '2024' -> '2023', '2024-03' -> '2023-03', '2024-Q1' -> '2023-Q1'."""
     return (period.substr(0, 4).cast("int64") - 1).cast("string") + period.substr(4)
-
-
-def _growth(rows: ir.Table, scale: float) -> ir.Table:
-    """Turn per-period values into growth on the previous year: numerator = v_t - v_(t-1), denominator = v_(t-1)."""
-    prev = rows.select(p_unit=rows.unit_id, p_hosp=rows.hospital_id.fill_null(""), p_period=rows.period,
-                       p_value=rows.value)
-    cur = rows.mutate(prev_period=previous_year(rows.period))
-    j = cur.left_join(prev, [cur.unit_id == prev.p_unit, cur.hospital_id.fill_null("") == prev.p_hosp,
-                             cur.prev_period == prev.p_period])
-    num = j.value - j.p_value
-    out = j.select(
-        "indicator_set", "indicator_id", "level", "unit_id", "hospital_id", "period",
-        numerator=num, denominator=j.p_value, value=_ratio(num, j.p_value, scale))
-    return out.filter(out.denominator.notnull())

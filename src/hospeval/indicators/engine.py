@@ -15,21 +15,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from hospeval.errors import SchemaError
 from hospeval.indicators.compile import (
     GRAINS,
     LEVEL_KEYS,
     VALUE_COLUMNS,
+    Prepared,
     Scope,
     enriched_stays,
     indicator_rows,
+    measure_names,
+    prepare_bases,
     wide_measures,
 )
 from hospeval.indicators.spec import IndicatorSet, load_fields, load_sets
@@ -45,6 +50,7 @@ _RUNS_DDL = (f'CREATE TABLE IF NOT EXISTS "{RUNS_TABLE}" (run_id VARCHAR, sets V
              "status VARCHAR)")
 _STAYS_TEMP = "_hospeval_indicator_stays"
 _WIDE_TEMP = "_hospeval_indicator_wide"
+_BASE_TEMP = "_hospeval_indicator_base"
 
 
 @dataclass
@@ -56,6 +62,7 @@ class IndicatorRun:
     rows: int = 0
     rows_by_level: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def materialise(wh: Warehouse, name: str, expr: ir.Table) -> ir.Table:
@@ -66,6 +73,16 @@ def materialise(wh: Warehouse, name: str, expr: ir.Table) -> ir.Table:
     """
     sql = ibis.to_sql(expr, dialect="duckdb")
     wh.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
+    return wh.ibis().table(name)
+
+
+def register_arrow(wh: Warehouse, name: str, data: pa.Table) -> ir.Table:
+    """Store a small Arrow table as a temporary table of this connection and return it."""
+    wh.con.register("_hospeval_arrow", data)
+    try:
+        wh.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM _hospeval_arrow')
+    finally:
+        wh.con.unregister("_hospeval_arrow")
     return wh.ibis().table(name)
 
 
@@ -86,37 +103,45 @@ def _check_args(levels: Sequence[str], grains: Sequence[str]) -> None:
 
 
 def compute_values(wh: Warehouse, sets: Sequence[IndicatorSet], levels: Sequence[str],
-                   grains: Sequence[str], scope: Scope = Scope(), *, stays: ir.Table | None = None,
-                   indicator_ids: Sequence[str] | None = None) -> list[ir.Table]:
-    """Indicator values as Ibis expressions (one per level and grain), without writing them.
+                   grains: Sequence[str], scope: Scope | None = None, *, stays: ir.Table | None = None,
+                   indicator_ids: Sequence[str] | None = None,
+                   timings: dict[str, float] | None = None) -> list[ir.Table]:
+    """Build indicator values as Ibis expressions (one per level and grain), without writing them.
 
     ``stays`` may be a pre-built enriched stays table; the wide measure tables are materialised as
     temporary tables so that each indicator's ``SELECT`` reads a small table.
     """
     _check_args(levels, grains)
+    scope = scope or Scope()
     fields = load_fields()
     stays = stays if stays is not None else enriched_stays(wh, fields, scope)
+    chosen = [(s, [i for i in s.indicators if i.computable and (indicator_ids is None or i.id in indicator_ids)])
+              for s in sets]
+    measures = measure_names([i for _, inds in chosen for i in inds])
+    if not measures:
+        return []
+    prepared = prepare_bases(wh, stays, fields, measures)
+    timings = timings if timings is not None else {}
+    t0 = time.perf_counter()
+    prepared = Prepared(tables={base: materialise(wh, f"{_BASE_TEMP}_{base}", t)
+                                for base, t in prepared.tables.items()}, columns=prepared.columns)
+    timings["prepare"] = time.perf_counter() - t0
     outputs = []
     for level in levels:
         for grain in grains:
-            chosen = [(s, [i for i in s.indicators if i.computable
-                           and (indicator_ids is None or i.id in indicator_ids)]) for s in sets]
-            all_inds = [i for _, inds in chosen for i in inds]
-            if not all_inds:
-                continue
-            wide, measures = wide_measures(wh, stays, fields, all_inds, level, grain, scope)
-            name = f"{_WIDE_TEMP}_{level}_{grain}"
-            wide = materialise(wh, name, wide)
-            parts = [indicator_rows(wide, measures, s, inds, level) for s, inds in chosen]
-            parts = [p for p in parts if p is not None]
-            if parts:
-                outputs.append(ibis.union(*parts))
+            t0 = time.perf_counter()
+            wide = wide_measures(wh, prepared, measures, level, grain, scope)
+            wide = materialise(wh, f"{_WIDE_TEMP}_{level}_{grain}", wide)
+            timings[f"aggregate {level}/{grain}"] = time.perf_counter() - t0
+            rows = indicator_rows(wide, measures, chosen, level)
+            if rows is not None:
+                outputs.append(rows)
     return outputs
 
 
 def evaluate_indicators(wh: Warehouse, set_ids: Sequence[str] | None = None,
                         levels: Sequence[str] = ("hospital", "dept", "doctor"),
-                        grains: Sequence[str] = ("year", "month"), scope: Scope = Scope()) -> IndicatorRun:
+                        grains: Sequence[str] = ("year", "month"), scope: Scope | None = None) -> IndicatorRun:
     """Evaluate indicator sets and replace their rows in ``indicator_values``.
 
     Parameters
@@ -131,12 +156,15 @@ def evaluate_indicators(wh: Warehouse, set_ids: Sequence[str] | None = None,
     scope
         Grouping scheme, reference version and optional hospital / year filters.
     """
+    scope = scope or Scope()
     started = datetime.now(UTC).replace(tzinfo=None)
     sets = load_sets(list(set_ids) if set_ids else None)
     run = IndicatorRun(run_id=run_id_for(sets, levels, grains, scope), sets=[s.id for s in sets])
     wh.require("stays", "stay_diagnoses", "stay_procedures")
+    t0 = time.perf_counter()
     stays = materialise(wh, _STAYS_TEMP, enriched_stays(wh, load_fields(), scope))
-    outputs = compute_values(wh, sets, levels, grains, scope, stays=stays)
+    run.timings["enriched stays"] = time.perf_counter() - t0
+    outputs = compute_values(wh, sets, levels, grains, scope, stays=stays, timings=run.timings)
     con = wh.con
     con.execute(_VALUES_DDL)
     con.execute(_RUNS_DDL)
@@ -145,9 +173,11 @@ def evaluate_indicators(wh: Warehouse, set_ids: Sequence[str] | None = None,
         placeholders = ", ".join("?" for _ in sets)
         con.execute(f'DELETE FROM "{VALUES_TABLE}" WHERE indicator_set IN ({placeholders}) AND level IN '
                     f"({', '.join('?' for _ in levels)})", [s.id for s in sets] + list(levels))
+        t0 = time.perf_counter()
         for expr in outputs:
             sql = ibis.to_sql(expr, dialect="duckdb")
             con.execute(f'INSERT INTO "{VALUES_TABLE}" SELECT ? AS run_id, {cols} FROM ({sql})', [run.run_id])
+        run.timings["write values"] = time.perf_counter() - t0
         for level, n in con.execute(f'SELECT level, count(*) FROM "{VALUES_TABLE}" WHERE run_id = ? '
                                     "GROUP BY level", [run.run_id]).fetchall():
             run.rows_by_level[level] = n

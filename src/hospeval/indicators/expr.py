@@ -166,7 +166,7 @@ def _by_length(codes: list[object]) -> dict[int, tuple[str, ...]]:
 
 
 def codelist_match(field: ir.StringValue, by_length: Mapping[int, tuple[str, ...]]) -> ir.BooleanValue:
-    """True where ``field`` starts with one of the codes (a prefix match, one ``isin`` per code length).
+    """Return True where ``field`` starts with one of the codes (a prefix match, one ``isin`` per code length).
 
     Codes are compared in upper case with spaces removed; ``T81.0`` matches ``T81.001``.
     """

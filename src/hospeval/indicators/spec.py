@@ -103,6 +103,7 @@ class Indicator:
     number: str = ""
     subdimension: str = ""
     notes: str = ""
+    levels: tuple[str, ...] | None = None  # where the indicator is evaluated (None = every level)
 
     def measures(self) -> list[Measure]:
         """Measures this indicator needs."""
@@ -192,7 +193,19 @@ def _measure(raw: Any, where: str) -> Measure | None:
     return m
 
 
-def _indicator(raw: dict[str, Any], path: Path, metric_names: frozenset[str]) -> Indicator:
+def _levels(raw: Any, where: str, path: Path) -> tuple[str, ...] | None:
+    if raw is None:
+        return None
+    levels = tuple(raw)
+    unknown = set(levels) - set(LEVELS)
+    if unknown:
+        raise SchemaError(f"{where}: unknown levels {sorted(unknown)}; choose from {LEVELS}", file=str(path),
+                          field="levels")
+    return levels
+
+
+def _indicator(raw: dict[str, Any], path: Path, metric_names: frozenset[str],
+               set_levels: tuple[str, ...] | None = None) -> Indicator:
     iid = raw.get("id")
     if not iid:
         raise SchemaError("indicator without id", file=str(path))
@@ -213,6 +226,7 @@ def _indicator(raw: dict[str, Any], path: Path, metric_names: frozenset[str]) ->
             transform=raw.get("transform"), weight=float(raw.get("weight", 1)),
             shrink=bool(raw.get("shrink", False)), number=str(raw.get("number", "")),
             subdimension=raw.get("subdimension", ""), notes=raw.get("notes", ""),
+            levels=_levels(raw.get("levels"), here, path) or set_levels,
         )
     except KeyError as exc:
         raise SchemaError(f"{here}: missing key {exc.args[0]!r}", file=str(path), field=exc.args[0]) from exc
@@ -245,7 +259,8 @@ def load_set_file(path: Path) -> IndicatorSet:
     """Read and validate one indicator-set file."""
     doc = _read_yaml(path)
     metric_names = known_metrics(str(path.parent))
-    inds = tuple(_indicator(raw, path, metric_names) for raw in doc.get("indicators") or [])
+    set_levels = _levels(doc.get("levels"), "set", path)
+    inds = tuple(_indicator(raw, path, metric_names, set_levels) for raw in doc.get("indicators") or [])
     ids = [i.id for i in inds]
     dupes = {i for i in ids if ids.count(i) > 1}
     if dupes:

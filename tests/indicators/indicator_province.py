@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pyarrow as pa
-import pytest
 
 from hospeval.model import table_spec
 from hospeval.warehouse import Warehouse
@@ -99,8 +98,3 @@ def build_warehouse(wh: Warehouse) -> Warehouse:
     ])
     return wh
 
-
-@pytest.fixture
-def warehouse():
-    with Warehouse(":memory:") as wh:
-        yield build_warehouse(wh)
