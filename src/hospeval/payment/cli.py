@@ -6,6 +6,7 @@ Thin commands: parse, call one library function, print with rich.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -52,7 +53,7 @@ def simulate_cmd(
     rules: str = typer.Option("demo/2024", help=RULES_HELP),
     method: str = typer.Option(None, help="drg or dip (default: the first the rules define)"),
     period: str = typer.Option(None, help="YYYY or YYYY-MM of discharge (default: every stay)"),
-    out: Path = typer.Option(None, help="Also write the per-hospital rollup to this CSV"),
+    out: Annotated[Path | None, typer.Option(help="Also write the per-hospital rollup to this CSV")] = None,
 ) -> None:
     """Settle every insured stay under a region's rules and store the run.
 
@@ -74,7 +75,7 @@ def whatif_cmd(
     method: str = typer.Option(None, help="drg or dip"),
     base_rate: float = typer.Option(1.0, help="Factor on the base rate, e.g. 1.05"),
     weights: float = typer.Option(1.0, help="Factor on every relative weight"),
-    weight: list[str] = typer.Option([], help="Set one DRG's weight: DRG=WEIGHT (repeatable)"),
+    weight: Annotated[list[str] | None, typer.Option(help="Set one DRG's weight: DRG=WEIGHT (repeatable)")] = None,
     budget: float = typer.Option(1.0, help="Factor on the DIP budget"),
     budget_amount: float = typer.Option(None, help="DIP budget in yuan (replaces the rules' budget)"),
     period: str = typer.Option(None, help="YYYY or YYYY-MM of discharge"),
@@ -85,7 +86,7 @@ def whatif_cmd(
     Example: hospeval pay whatif --rules demo/2024 --base-rate 1.05 --weight FR21=1.2
     """
     overrides = []
-    for item in weight:
+    for item in weight or []:
         drg, _, value = item.partition("=")
         try:
             overrides.append((drg.strip(), float(value)))
@@ -117,7 +118,8 @@ def rules_cmd() -> None:
     """
     for name in available_rules():
         r = load_rules(name)
-        console.print(f"{name:<16} {r.id:<14} {r.label_zh}  [{', '.join(m for m in ('drg', 'dip') if getattr(r, m))}]")
+        methods = ", ".join(m for m in ("drg", "dip") if getattr(r, m))
+        console.print(f"{name:<16} {r.id:<14} {r.label_zh}  ({methods})", markup=False)
 
 
 @std_app.command("build")
@@ -167,7 +169,7 @@ def ops_report(scheme: str = typer.Option("chs-drg-1.1", help="DRG scheme for co
 
 @ops_app.command("budget")
 def ops_budget(
-    file: Path = typer.Argument(..., help="Budget CSV: hospital_id,period(YYYY-MM),line,amount"),
+    file: Annotated[Path, typer.Argument(help="Budget CSV: hospital_id,period(YYYY-MM),line,amount")],
     threshold: float = typer.Option(None, help="Flag |actual/budget - 1| above this (default operations.yaml)"),
 ) -> None:
     """Load a budget file and compare it with the actuals month by month.
@@ -180,7 +182,9 @@ def ops_budget(
 
 
 @ops_app.command("performance")
-def ops_performance(spec: Path = typer.Option(None, help="Performance YAML (default payment_rules/performance.yaml)")) -> None:
+def ops_performance(
+    spec: Annotated[Path | None, typer.Option(help="Performance YAML (default payment_rules/performance.yaml)")] = None,
+) -> None:
     """Per department and doctor: DRG workload, CMI, cost and time indexes, quality penalty, score.
 
     Example: hospeval ops performance

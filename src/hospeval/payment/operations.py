@@ -1,5 +1,6 @@
-"""Operations decision support (运营管理): revenue structure, cost per case and per weight, bed use,
-energy per 10,000 yuan of income.
+"""Operations decision support (运营管理): revenue structure, cost per case and per weight, bed use, energy.
+
+Energy is per 10,000 yuan of income.
 
 Finance lines come from ``hospital_facts`` (metrics of schema/metrics.yaml); a year's value is the annual
 row when there is one, else the sum of its monthly rows (the mean for stocks such as open beds).

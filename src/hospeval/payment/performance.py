@@ -125,7 +125,7 @@ def _quality(wh: Warehouse, spec: PerformanceSpec) -> ir.Table | None:
 
 
 def unit_cases(wh: Warehouse, spec: PerformanceSpec) -> ir.Table:
-    """Grouped stays with weight, cost and LOS ratios to the reference, death flag and penalty points."""
+    """Return grouped stays with weight, cost and LOS ratios to the reference, death flag and penalty points."""
     wh.require("stays", "stay_groups")
     s, g = wh.table("stays"), wh.table("stay_groups")
     g = g.filter((g.scheme == spec.scheme) & (g.status == "grouped"))

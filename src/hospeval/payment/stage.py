@@ -1,5 +1,7 @@
-"""End-to-end payment stage for ``hospeval demo``: default settlement, a what-if, standards, operations,
-budget execution and performance inputs, written to the warehouse and to ``<output>/payment/``.
+"""End-to-end payment stage for ``hospeval demo``.
+
+Default settlement, a what-if, standards, operations, budget execution and performance inputs, written to
+the warehouse and to ``<output>/payment/``.
 
 Each part runs when the tables it needs exist and otherwise reports why it was skipped.
 """
@@ -13,12 +15,12 @@ from pathlib import Path
 import ibis
 import pyarrow as pa
 
-from hospeval.pipeline import RunContext, StageSummary
 from hospeval.payment import budget, operations, performance, standards
 from hospeval.payment.export import write_csv, write_workbook
 from hospeval.payment.scenario import Scenario
 from hospeval.payment.settle import CAPITATION, RUNS, compare, rollup, settlements, simulate, whatif
 from hospeval.payment.spec import PaymentRules, load_rules
+from hospeval.pipeline import RunContext, StageSummary
 from hospeval.warehouse import Warehouse
 
 DEMO_RULES = "demo/2024"
