@@ -13,7 +13,7 @@ import ibis
 import ibis.expr.types as ir
 
 from hospeval.payment.spec import BedDayCategory, Method, PaymentRules
-from hospeval.payment.store import write_table
+from hospeval.payment.store import write_scratch
 from hospeval.warehouse import Warehouse
 
 CASES_TABLE = "payment_cases"
@@ -67,8 +67,12 @@ def build_cases(wh: Warehouse, rules: PaymentRules, period: str | None = None) -
 
 
 def prepare_cases(wh: Warehouse, rules: PaymentRules, period: str | None = None) -> ir.Table:
-    """Materialise ``payment_cases`` for ``rules`` and return it (what-if runs reuse it)."""
-    write_table(wh, CASES_TABLE, build_cases(wh, rules, period))
+    """Materialise ``payment_cases`` for ``rules`` and return it (what-if runs reuse it).
+
+    A TEMP table: what-if runs of the same session reuse it; a new session prepares it again from the
+    stored groups (a join, never a regrouping).
+    """
+    write_scratch(wh, CASES_TABLE, build_cases(wh, rules, period))
     return wh.table(CASES_TABLE)
 
 

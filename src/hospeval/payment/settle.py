@@ -175,7 +175,7 @@ def rollup(wh: Warehouse, rid: str, level: str = "hospital") -> ir.Table:
         raise PaymentError(f"unknown rollup level {level!r} (use {', '.join(LEVELS)})")
     s = settlements(wh, rid)
     if level in ("dept", "doctor"):
-        c = wh.table(CASES_TABLE).select("stay_id", "discharge_dept", "attending_doctor")
+        c = wh.table("stays").select("stay_id", "discharge_dept", "attending_doctor")
         s = s.left_join(c, "stay_id").select(*s.columns, c.discharge_dept, c.attending_doctor)
     keys = LEVELS[level]
     out = s.group_by(list(keys)).aggregate(

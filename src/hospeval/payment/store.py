@@ -18,6 +18,18 @@ def write_table(wh: Warehouse, name: str, data: ir.Table | pa.Table) -> int:
     return wh.replace(name, data)
 
 
+def write_scratch(wh: Warehouse, name: str, data: ir.Table | pa.Table) -> None:
+    """Create or replace a session-scoped TEMP table (intermediate results: prepared cases, points)."""
+    if isinstance(data, pa.Table):
+        wh.con.register("__payment_scratch", data)
+        try:
+            wh.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM __payment_scratch')
+        finally:
+            wh.con.unregister("__payment_scratch")
+        return
+    wh.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {ibis.to_sql(data, dialect="duckdb")}')
+
+
 def replace_run(wh: Warehouse, name: str, run_id: str, data: ir.Table) -> int:
     """Replace the rows of ``run_id`` in result table ``name`` (created on first use) with ``data``."""
     sql = ibis.to_sql(data, dialect="duckdb")
