@@ -75,3 +75,11 @@ def test_weights_from_file_and_fund_rates(drg_wh, tmp_path):
     assert rows["s_normal"]["case_type"] == "normal"
     # mean LOS still comes from drg_reference: transfer 3 / 10 of 18000
     assert rows["s_transfer"]["payment"] == 5400.0
+
+
+def test_period_filter_and_empty_run(drg_wh, rules):
+    march = simulate(drg_wh, rules, method="drg", period="2024-03")
+    assert march.cases == len(EXPECTED) - 1  # s_bedday (LOS 40) is discharged in April
+    empty = simulate(drg_wh, rules, method="drg", period="2023")
+    assert empty.cases == 0 and empty.payment == 0.0
+    assert march.run_id != empty.run_id
