@@ -81,8 +81,6 @@ def generate(wh: Warehouse, n: int) -> None:
                CASE WHEN hash(i * 41) % 100 = 0 THEN NULL ELSE 'G' || lpad((hash(i * 43) % {N_DIP})::VARCHAR, 4, '0') END AS dip_group,
                'core' AS dip_kind, NULL::VARCHAR AS dip_name
         FROM range({n}) t(i)""")
-    for t in ("payment_settlements", "payment_runs", "payment_capitation", "payment_cases"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
 def peak_rss_mb() -> float:
@@ -101,7 +99,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stays", type=float, default=10, help="millions of stays (default 10)")
     parser.add_argument("--db", type=Path, default=Path("/tmp/bench_payment.duckdb"))
-    parser.add_argument("--memory-limit", default="3GB")
+    parser.add_argument("--memory-limit", default="2500MB")
     parser.add_argument("--skip-generate", action="store_true")
     args = parser.parse_args()
     n = int(args.stays * 1_000_000)
@@ -110,6 +108,9 @@ def main() -> None:
     wh.con.execute("SET threads = 2")
     if not args.skip_generate:
         timed("generate stays, groups, references", n, lambda: generate(wh, n))
+    n = wh.count("stays")
+    for t in ("payment_settlements", "payment_runs", "payment_capitation"):
+        wh.con.execute(f"DROP TABLE IF EXISTS {t}")
     rules = load_rules("demo/2024")
     drg = timed("DRG full-year settlement (prepare + settle)", n, lambda: simulate(wh, rules, method="drg"))
     print(f"  insured cases {drg.cases:,}  payment {drg.payment:,.0f}  by type "

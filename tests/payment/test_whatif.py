@@ -35,3 +35,17 @@ def test_scenario_validation():
     with pytest.raises(ScenarioError):
         Scenario(base_rate_factor=-1)
     assert Scenario(budget_amount=5e6).name == "budget=5e+06"
+
+
+def test_whatif_cases_are_session_only_unless_kept(drg_wh, rules):
+    from hospeval.payment.settle import SETTLEMENTS, WHATIF_CASES
+
+    res = whatif(drg_wh, rules, Scenario(base_rate_factor=2.0), method="drg")
+    assert res.scenario.case_table == WHATIF_CASES
+    kept = drg_wh.con.execute(f"SELECT count(*) FROM {SETTLEMENTS} WHERE run_id = ?", [res.scenario.run_id])
+    assert kept.fetchone()[0] == 0
+    assert settlements(drg_wh, res.scenario.run_id).count().execute() == 10
+    res = whatif(drg_wh, rules, Scenario(base_rate_factor=2.0), method="drg", keep_cases=True)
+    assert settlements(drg_wh, res.scenario.run_id).count().execute() == 10
+    kept = drg_wh.con.execute(f"SELECT count(*) FROM {SETTLEMENTS} WHERE run_id = ?", [res.scenario.run_id])
+    assert kept.fetchone()[0] == 10

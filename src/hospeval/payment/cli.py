@@ -80,6 +80,7 @@ def whatif_cmd(
     budget_amount: float = typer.Option(None, help="DIP budget in yuan (replaces the rules' budget)"),
     period: str = typer.Option(None, help="YYYY or YYYY-MM of discharge"),
     level: str = typer.Option("hospital", help="Compare per hospital, dept, doctor, group or case_type"),
+    keep_cases: bool = typer.Option(False, help="Store the scenario's per-case rows in payment_settlements"),
 ) -> None:
     """Rerun the settlement with changed rules on the same grouped cases and compare with the baseline.
 
@@ -95,7 +96,7 @@ def whatif_cmd(
     scenario = Scenario(base_rate_factor=base_rate, weight_factor=weights, weight_overrides=tuple(overrides),
                         budget_factor=budget, budget_amount=budget_amount)
     with _wh() as wh:
-        res = whatif(wh, load_rules(rules), scenario, method=method, period=period)
+        res = whatif(wh, load_rules(rules), scenario, method=method, period=period, keep_cases=keep_cases)
         _print_run(res.scenario)
         cmp = wh.to_arrow(compare(wh, res.baseline.run_id, res.scenario.run_id, level)).to_pylist()
         t = Table(title=f"baseline {res.baseline.payment:,.2f} -> scenario {res.scenario.payment:,.2f}")

@@ -30,12 +30,15 @@ def write_scratch(wh: Warehouse, name: str, data: ir.Table | pa.Table) -> None:
     wh.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {ibis.to_sql(data, dialect="duckdb")}')
 
 
-def replace_run(wh: Warehouse, name: str, run_id: str, data: ir.Table) -> int:
-    """Replace the rows of ``run_id`` in result table ``name`` (created on first use) with ``data``."""
+def replace_run(wh: Warehouse, name: str, run_id: str, data: ir.Table, *, temp: bool = False) -> int:
+    """Replace the rows of ``run_id`` in result table ``name`` (created on first use) with ``data``.
+
+    ``temp`` keeps the table for the session only (what-if case rows).
+    """
     sql = ibis.to_sql(data, dialect="duckdb")
     with wh.transaction() as con:
         if not wh.has_table(name):
-            con.execute(f'CREATE TABLE "{name}" AS {sql}')
+            con.execute(f'CREATE {"TEMP " if temp else ""}TABLE "{name}" AS {sql}')
         else:
             con.execute(f'DELETE FROM "{name}" WHERE run_id = ?', [run_id])
             con.execute(f'INSERT INTO "{name}" BY NAME {sql}')
