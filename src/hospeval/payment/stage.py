@@ -34,10 +34,19 @@ def _has_rows(wh: Warehouse, table: str, scheme: str) -> bool:
     return bool(t.filter(t.scheme == scheme).count().execute())
 
 
+def _demo_rules(wh: Warehouse) -> PaymentRules:
+    """Load the demo rules; every stay counts as insured when no stay carries an insured payer code."""
+    rules = load_rules(DEMO_RULES)
+    s = wh.table("stays")
+    if rules.payers and not s.filter(s.payer.isin(list(rules.payers))).count().execute():
+        rules = rules.replace(payers=())
+    return rules
+
+
 def _drg_rules(wh: Warehouse, scheme: str) -> PaymentRules | None:
     if not _has_rows(wh, "stay_groups", scheme):
         return None
-    rules = load_rules(DEMO_RULES)
+    rules = _demo_rules(wh)
     if not _has_rows(wh, "drg_reference", scheme):
         rules = rules.replace(drg=load_rules(FALLBACK_DRG_RULES).drg)
     return rules.replace(drg=dataclasses.replace(rules.drg, scheme=scheme))
@@ -46,7 +55,7 @@ def _drg_rules(wh: Warehouse, scheme: str) -> PaymentRules | None:
 def _settle(ctx: RunContext, summary: StageSummary, sheets: dict[str, pa.Table]) -> None:
     wh = ctx.warehouse
     rules = _drg_rules(wh, ctx.scheme)
-    demo = load_rules(DEMO_RULES)
+    demo = _demo_rules(wh)
     runs = []
     if rules is None:
         summary.lines.append(f"DRG settlement skipped: no stay_groups for {ctx.scheme}")
