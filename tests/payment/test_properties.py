@@ -20,7 +20,7 @@ case = st.tuples(
     st.sampled_from(["H3", "H2", "H9"]),
     st.sampled_from(["03", "15"]),
 )
-SETTINGS = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def _wh(cases):

@@ -26,13 +26,13 @@ def _check(name: str, sql: str) -> None:
 
 
 def test_drg_settlement_sql(drg_wh, rules):
-    cases = prepare_cases(drg_wh, rules)
+    cases = prepare_cases(drg_wh, rules, "drg")
     expr = settle_drg(cases, build_weights(drg_wh, rules.drg, Scenario()), rules, "RUN")
     _check("drg_settlement.sql", ibis.to_sql(expr, dialect="duckdb"))
 
 
 def test_dip_points_sql(dip_wh, rules):
-    cases = prepare_cases(dip_wh, rules)
+    cases = prepare_cases(dip_wh, rules, "dip")
     ref = dip_wh.table("dip_reference").select("dip_group", n_ref="n_stays", mean_cost="mean_cost",
                                                group_points="points")
     _check("dip_points.sql", ibis.to_sql(case_points(cases, ref, rules, 100.0), dialect="duckdb"))

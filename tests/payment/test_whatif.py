@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hospeval.payment.cases import CASES_TABLE
+from hospeval.payment.cases import cases_table
 from hospeval.payment.scenario import Scenario, ScenarioError
 from hospeval.payment.settle import compare, settlements, whatif
 
@@ -28,7 +28,7 @@ def test_weight_override_and_reuse(drg_wh, rules):
     res = whatif(drg_wh, rules, Scenario(weight_overrides=(("B", 3.0),)), method="drg")
     scen = {r["stay_id"]: r["payment"] for r in settlements(drg_wh, res.scenario.run_id).to_pyarrow().to_pylist()}
     assert scen["s_level2"] == pytest.approx(24000.0)  # 10000 x 0.8 x 3.0
-    assert drg_wh.has_table(CASES_TABLE)
+    assert drg_wh.has_table(cases_table("drg"))
 
 
 def test_scenario_validation():

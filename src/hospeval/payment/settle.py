@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from hospeval.errors import HospevalError
 from hospeval.payment.capitation import settle_capitation
-from hospeval.payment.cases import CASES_TABLE, cases_match, prepare_cases
+from hospeval.payment.cases import cases_match, cases_table, prepare_cases
 from hospeval.payment.dip import settle_dip
 from hospeval.payment.drg import build_weights, settle_drg
 from hospeval.payment.scenario import Scenario, run_id
@@ -79,10 +79,10 @@ def methods_of(rules: PaymentRules) -> list[str]:
     return [m for m in ("drg", "dip") if getattr(rules, m) is not None]
 
 
-def _cases(wh: Warehouse, rules: PaymentRules, period: str | None, reuse: bool) -> ir.Table:
-    if reuse and cases_match(wh, rules, period):
-        return wh.table(CASES_TABLE)
-    return prepare_cases(wh, rules, period)
+def _cases(wh: Warehouse, rules: PaymentRules, method: str, period: str | None, reuse: bool) -> ir.Table:
+    if reuse and cases_match(wh, rules, method, period):
+        return wh.table(cases_table(method))
+    return prepare_cases(wh, rules, method, period)
 
 
 def simulate(wh: Warehouse, rules: PaymentRules, *, method: str | None = None,
@@ -118,7 +118,7 @@ def simulate(wh: Warehouse, rules: PaymentRules, *, method: str | None = None,
                            file=rules.path)
     applied = scenario.apply(rules)
     rid = run_id(rules, method, scenario, period)
-    cases = _cases(wh, applied, period, reuse_cases)
+    cases = _cases(wh, applied, method, period, reuse_cases)
     point = None
     if method == "drg":
         rows = settle_drg(cases, build_weights(wh, applied.drg, scenario), applied, rid)
@@ -235,7 +235,7 @@ def whatif(wh: Warehouse, rules: PaymentRules, scenario: Scenario, *, method: st
     """
     method = method or methods_of(rules)[0]
     base_id = run_id(rules, method, Scenario(), period)
-    base = _stored(wh, base_id) if cases_match(wh, rules, period) else None
+    base = _stored(wh, base_id) if cases_match(wh, rules, method, period) else None
     if base is None:
         base = simulate(wh, rules, method=method, period=period, reuse_cases=True)
     scen = simulate(wh, rules, method=method, scenario=scenario, period=period, reuse_cases=True,

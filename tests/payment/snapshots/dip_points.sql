@@ -177,7 +177,7 @@ FROM (
     "t2"."selection",
     "t4"."mean_cost",
     "t4"."group_points"
-  FROM "payment_cases" AS "t2"
+  FROM "payment_cases_dip" AS "t2"
   LEFT OUTER JOIN (
     SELECT
       "t1"."dip_group",

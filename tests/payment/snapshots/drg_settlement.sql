@@ -210,7 +210,7 @@ FROM (
           "t3"."relative_weight",
           "t3"."mean_cost",
           "t3"."mean_los"
-        FROM "payment_cases" AS "t2"
+        FROM "payment_cases_drg" AS "t2"
         LEFT OUTER JOIN "payment_drg_weights" AS "t3"
           ON "t2"."drg" = "t3"."drg"
       ) AS "t4"
