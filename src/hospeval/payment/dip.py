@@ -15,6 +15,8 @@ are paid the budget exactly. Bed-day cases are paid per day outside the budget.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from dataclasses import dataclass
 
 import ibis
@@ -107,13 +109,35 @@ def _coefficient(t: ir.Table, dip: DipRules) -> ir.FloatingValue:
                                else_=by_level)
 
 
-def settle_dip(wh: Warehouse, cases: ir.Table, rules: PaymentRules, run_id: str) -> tuple[ir.Table, DipPointValue]:
-    """Per-case DIP settlement rows and the run's point value; the DIP cases add up to the budget."""
+def points_key(rules: PaymentRules) -> str:
+    """Return the key of what case points depend on: DIP rules but the budget, bed-day rules, payers."""
+    dip = dataclasses.replace(rules.dip, budget_amount=None, budget_share_of_cost=None)
+    return hashlib.sha1(repr((dip, rules.bed_day, rules.payers)).encode()).hexdigest()[:16]
+
+
+def _points(wh: Warehouse, cases: ir.Table, rules: PaymentRules, reuse: bool) -> ir.Table:
+    """Case points, reused from the session when only the budget changed (budget what-ifs)."""
+    key = points_key(rules)
+    if reuse and wh.has_table(POINTS_TABLE):
+        t = wh.table(POINTS_TABLE)
+        if t.select("points_key").limit(1).to_pyarrow().column(0).to_pylist() == [key]:
+            return t
+    ref = _reference(wh, rules.dip.scheme)
+    pts = case_points(cases, ref, rules, yuan_per_point(ref))
+    write_scratch(wh, POINTS_TABLE, pts.mutate(points_key=ibis.literal(key)))
+    return wh.table(POINTS_TABLE)
+
+
+def settle_dip(wh: Warehouse, cases: ir.Table, rules: PaymentRules, run_id: str,
+               reuse_points: bool = False) -> tuple[ir.Table, DipPointValue]:
+    """Per-case DIP settlement rows and the run's point value; the DIP cases add up to the budget.
+
+    ``reuse_points``: the cases are the session's prepared ones, so points computed for the same rules
+    (budget aside) can be reused.
+    """
     dip = rules.dip
     assert dip is not None
-    ref = _reference(wh, dip.scheme)
-    write_scratch(wh, POINTS_TABLE, case_points(cases, ref, rules, yuan_per_point(ref)))
-    p = wh.table(POINTS_TABLE)
+    p = _points(wh, cases, rules, reuse_points)
     in_budget = p.case_type != "bed_day"
     tot = scalars(p.aggregate(points=in_budget.ifelse(p.points, 0.0).sum(),
                               cost=in_budget.ifelse(p.cost, 0.0).sum()))

@@ -79,12 +79,6 @@ def methods_of(rules: PaymentRules) -> list[str]:
     return [m for m in ("drg", "dip") if getattr(rules, m) is not None]
 
 
-def _cases(wh: Warehouse, rules: PaymentRules, method: str, period: str | None, reuse: bool) -> ir.Table:
-    if reuse and cases_match(wh, rules, method, period):
-        return wh.table(cases_table(method))
-    return prepare_cases(wh, rules, method, period)
-
-
 def simulate(wh: Warehouse, rules: PaymentRules, *, method: str | None = None,
              scenario: Scenario | None = None, period: str | None = None, reuse_cases: bool = False,
              capitation: bool = True, keep_cases: bool = True) -> SettlementRun:
@@ -118,13 +112,14 @@ def simulate(wh: Warehouse, rules: PaymentRules, *, method: str | None = None,
                            file=rules.path)
     applied = scenario.apply(rules)
     rid = run_id(rules, method, scenario, period)
-    cases = _cases(wh, applied, method, period, reuse_cases)
+    reused = reuse_cases and cases_match(wh, applied, method, period)
+    cases = wh.table(cases_table(method)) if reused else prepare_cases(wh, applied, method, period)
     point = None
     if method == "drg":
         rows = settle_drg(cases, build_weights(wh, applied.drg, scenario), applied, rid)
         scheme = applied.drg.scheme
     else:
-        rows, point = settle_dip(wh, cases, applied, rid)
+        rows, point = settle_dip(wh, cases, applied, rid, reuse_points=reused)
         scheme = applied.dip.scheme
     table = SETTLEMENTS if keep_cases else WHATIF_CASES
     replace_run(wh, table, rid, rows, temp=not keep_cases)
