@@ -119,8 +119,10 @@ def main() -> None:
                 lambda: whatif(wh, rules, Scenario(base_rate_factor=1.05), method="drg"))
     print(f"  payment {res.baseline.payment:,.0f} -> {res.scenario.payment:,.0f}")
     dip = timed("DIP full-year settlement (prepare + settle)", n, lambda: simulate(wh, rules, method="dip"))
-    print(f"  budget {dip.budget:,.2f}  point value {dip.point_value:.4f}  paid in budget "
-          f"{dip.payment - dip.by_case_type.get('bed_day', (0, 0.0))[1]:,.2f}")
+    cents = wh.con.execute("SELECT sum(round(payment * 100)::BIGINT) FROM payment_settlements "
+                           "WHERE run_id = ? AND method = 'dip'", [dip.run_id]).fetchone()[0]
+    print(f"  budget {dip.budget:,.2f}  point value {dip.point_value:.4f}  paid in budget (exact cents) "
+          f"{cents / 100:,.2f}  equal: {cents == round(dip.budget * 100)}")
     timed("DIP what-if budget x0.98 (reuse cases)", n,
           lambda: whatif(wh, rules, Scenario(budget_factor=0.98), method="dip"))
     wh.close()
