@@ -15,7 +15,7 @@ Total 1,065 points; budget 106,500 -> point value 100 yuan. d_bedday is paid 400
 from __future__ import annotations
 
 import pytest
-from conftest import RULES, write_rules
+from payment_fixtures import RULES, write_rules
 
 from hospeval.payment.scenario import Scenario
 from hospeval.payment.settle import settlements, simulate

@@ -1,6 +1,6 @@
 """DRG settlement, hand-computed.
 
-Rules (conftest.RULES): base rate 10,000; level 3 x1.0, level 2 x0.8; DRG A weight 1.0 mean cost 10,000
+Rules (payment_fixtures.RULES): base rate 10,000; level 3 x1.0, level 2 x0.8; DRG A weight 1.0 mean cost 10,000
 mean LOS 10; DRG B weight 2.0 mean cost 18,000 mean LOS 8. High outlier > 3 x mean cost, paid
 standard + 90% of the excess; low < 0.4 x mean, paid at cost; ungroupable 80% of cost; transfer with
 LOS < 0.5 x mean LOS per-diem share; death at cost capped at 2 x standard; psychiatry (dept 15) LOS >= 30
@@ -59,7 +59,7 @@ def test_rerun_replaces_rows(drg_wh, rules):
 
 
 def test_weights_from_file_and_fund_rates(drg_wh, tmp_path):
-    from conftest import RULES, write_rules
+    from payment_fixtures import RULES, write_rules
 
     from hospeval.payment.spec import load_rules
 

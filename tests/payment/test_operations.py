@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_warehouse, stay
+from payment_fixtures import make_warehouse, stay
 
 from hospeval.errors import InputFileError
 from hospeval.payment.budget import EXECUTION, read_budget, run_budget

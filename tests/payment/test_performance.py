@@ -7,7 +7,7 @@ import dataclasses
 import ibis
 import pyarrow as pa
 import pytest
-from conftest import make_warehouse, stay
+from payment_fixtures import make_warehouse, stay
 
 from hospeval.errors import SchemaError
 from hospeval.payment.performance import compile_formula, load_performance_spec, scores

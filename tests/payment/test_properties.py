@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 
 import hypothesis.strategies as st
-from conftest import make_warehouse, stay
 from hypothesis import HealthCheck, given, settings
+from payment_fixtures import make_warehouse, stay
 
 from hospeval.payment.scenario import Scenario
 from hospeval.payment.settle import settlements, simulate

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import RULES, make_warehouse, stay, write_rules
+from payment_fixtures import RULES, make_warehouse, stay, write_rules
 
 from hospeval.errors import SchemaError
 from hospeval.payment.settle import settlements, simulate

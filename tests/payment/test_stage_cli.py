@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DIP_REF, DRG_GROUPS, DRG_REF, make_warehouse
-from conftest import DRG_STAYS as STAYS
+from payment_fixtures import DIP_REF, DRG_GROUPS, DRG_REF, make_warehouse
+from payment_fixtures import DRG_STAYS as STAYS
 from rich.console import Console
 from typer.testing import CliRunner
 
