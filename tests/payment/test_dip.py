@@ -15,7 +15,7 @@ Total 1,065 points; budget 106,500 -> point value 100 yuan. d_bedday is paid 400
 from __future__ import annotations
 
 import pytest
-from conftest import RULES, write_rules
+from payment_fixtures import RULES, write_rules
 
 from hospeval.payment.scenario import Scenario
 from hospeval.payment.settle import settlements, simulate
@@ -67,3 +67,19 @@ def test_hospital_coefficient_override(dip_wh, tmp_path):
     doc = {**RULES, "dip": {**RULES["dip"], "hospital_coefficient": {"H2": 1.2}}}
     run = simulate(dip_wh, load_rules(write_rules(tmp_path, doc)), method="dip")
     assert _rows(dip_wh, run)["d_level2"]["units"] == pytest.approx(240.0)
+
+
+def test_budget_whatif_reuses_points(dip_wh, rules):
+    from hospeval.payment.dip import POINTS_TABLE
+    from hospeval.payment.settle import whatif
+
+    whatif(dip_wh, rules, Scenario(budget_factor=1.0), method="dip")
+    dip_wh.con.execute(f"UPDATE {POINTS_TABLE} SET points = points * 2 WHERE stay_id = 'd_normal'")
+    res = whatif(dip_wh, rules, Scenario(budget_amount=106500 + 10000), method="dip")
+    # the marked points were reused: d_normal now has 200 of 1,165 points
+    assert res.scenario.total_points == pytest.approx(1165.0)
+    # any budget change keeps reusing them
+    res = whatif(dip_wh, rules, Scenario(budget_amount=1.0), method="dip")
+    assert res.scenario.total_points == pytest.approx(1165.0)
+    res = simulate(dip_wh, rules, method="dip")  # a fresh baseline prepares the cases and points again
+    assert res.total_points == pytest.approx(1065.0)

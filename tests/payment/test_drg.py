@@ -1,6 +1,6 @@
 """DRG settlement, hand-computed.
 
-Rules (conftest.RULES): base rate 10,000; level 3 x1.0, level 2 x0.8; DRG A weight 1.0 mean cost 10,000
+Rules (payment_fixtures.RULES): base rate 10,000; level 3 x1.0, level 2 x0.8; DRG A weight 1.0 mean cost 10,000
 mean LOS 10; DRG B weight 2.0 mean cost 18,000 mean LOS 8. High outlier > 3 x mean cost, paid
 standard + 90% of the excess; low < 0.4 x mean, paid at cost; ungroupable 80% of cost; transfer with
 LOS < 0.5 x mean LOS per-diem share; death at cost capped at 2 x standard; psychiatry (dept 15) LOS >= 30
@@ -59,7 +59,7 @@ def test_rerun_replaces_rows(drg_wh, rules):
 
 
 def test_weights_from_file_and_fund_rates(drg_wh, tmp_path):
-    from conftest import RULES, write_rules
+    from payment_fixtures import RULES, write_rules
 
     from hospeval.payment.spec import load_rules
 
@@ -75,3 +75,11 @@ def test_weights_from_file_and_fund_rates(drg_wh, tmp_path):
     assert rows["s_normal"]["case_type"] == "normal"
     # mean LOS still comes from drg_reference: transfer 3 / 10 of 18000
     assert rows["s_transfer"]["payment"] == 5400.0
+
+
+def test_period_filter_and_empty_run(drg_wh, rules):
+    march = simulate(drg_wh, rules, method="drg", period="2024-03")
+    assert march.cases == len(EXPECTED) - 1  # s_bedday (LOS 40) is discharged in April
+    empty = simulate(drg_wh, rules, method="drg", period="2023")
+    assert empty.cases == 0 and empty.payment == 0.0
+    assert march.run_id != empty.run_id

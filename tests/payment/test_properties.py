@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 
 import hypothesis.strategies as st
-from conftest import make_warehouse, stay
 from hypothesis import HealthCheck, given, settings
+from payment_fixtures import make_warehouse, stay
 
 from hospeval.payment.scenario import Scenario
 from hospeval.payment.settle import settlements, simulate
@@ -20,7 +20,7 @@ case = st.tuples(
     st.sampled_from(["H3", "H2", "H9"]),
     st.sampled_from(["03", "15"]),
 )
-SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def _wh(cases):

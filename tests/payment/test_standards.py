@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from conftest import make_warehouse, stay
+from payment_fixtures import make_warehouse, stay
 
 from hospeval.payment.standards import EXCESS, STANDARDS, load_standards_spec, run_standards
 

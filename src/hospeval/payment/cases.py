@@ -1,6 +1,6 @@
 """Settlement cases: stays joined once with their hospital, DRG group and DIP group (no regrouping).
 
-:func:`prepare_cases` materialises ``payment_cases`` so that a baseline and any number of what-if runs read
+:func:`prepare_cases` materialises ``payment_cases_<method>`` so that a baseline and any number of what-if runs read
 the same grouped cases; the helpers here are the Ibis pieces the DRG and DIP compilers share
 (code-to-value maps, bed-day classification, payment methods).
 """
@@ -13,20 +13,24 @@ import ibis
 import ibis.expr.types as ir
 
 from hospeval.payment.spec import BedDayCategory, Method, PaymentRules
-from hospeval.payment.store import write_table
+from hospeval.payment.store import write_scratch
 from hospeval.warehouse import Warehouse
 
-CASES_TABLE = "payment_cases"
+CASES_TABLE = "payment_cases"  # + "_drg" / "_dip"
+
+
+def cases_table(method: str) -> str:
+    """Name of the prepared-cases TEMP table of a method."""
+    return f"{CASES_TABLE}_{method}"
 CASE_COLUMNS = ("stay_id", "hospital_id", "level", "consortium_id", "discharge_dept", "attending_doctor",
                 "payer", "los_days", "discharge_disposition", "cost", "period",
                 "drg_status", "drg", "dip_status", "dip_group", "selection")
 
 
-def selection_key(rules: PaymentRules, period: str | None) -> str:
-    """Return the key a prepared case table was selected by: schemes, payers and period."""
-    drg = rules.drg.scheme if rules.drg else ""
-    dip = rules.dip.scheme if rules.dip else ""
-    return f"drg={drg};dip={dip};payers={','.join(rules.payers)};period={period or ''}"
+def selection_key(rules: PaymentRules, method: str, period: str | None) -> str:
+    """Return the key a prepared case table was selected by: method, scheme, payers and period."""
+    scheme = getattr(rules, method).scheme
+    return f"{method}={scheme};payers={','.join(rules.payers)};period={period or ''}"
 
 
 def _groups(wh: Warehouse, table: str, scheme: str | None, code: str) -> ir.Table | None:
@@ -37,8 +41,11 @@ def _groups(wh: Warehouse, table: str, scheme: str | None, code: str) -> ir.Tabl
                                                **{code: t[code].cast("string")})
 
 
-def build_cases(wh: Warehouse, rules: PaymentRules, period: str | None = None) -> ir.Table:
-    """Ibis expression of the settlement cases of ``rules`` (insured stays of the period)."""
+def build_cases(wh: Warehouse, rules: PaymentRules, method: str, period: str | None = None) -> ir.Table:
+    """Ibis expression of the settlement cases of ``rules`` (insured stays of the period).
+
+    Only the group table of ``method`` is joined (``stay_groups`` for DRG, ``stay_dip_groups`` for DIP).
+    """
     wh.require("stays", "hospitals")
     s = wh.table("stays")
     if rules.payers:
@@ -51,8 +58,8 @@ def build_cases(wh: Warehouse, rules: PaymentRules, period: str | None = None) -
         s.stay_id, s.hospital_id, h.level, h.consortium_id, s.discharge_dept, s.attending_doctor, s.payer,
         s.los_days, s.discharge_disposition, cost=s.cost_total.cast("float64"), period=s.period,
     )
-    drg_scheme = rules.drg.scheme if rules.drg else None
-    dip_scheme = rules.dip.scheme if rules.dip else None
+    drg_scheme = rules.drg.scheme if rules.drg and method == "drg" else None
+    dip_scheme = rules.dip.scheme if rules.dip and method == "dip" else None
     g = _groups(wh, "stay_groups", drg_scheme, "drg")
     if g is not None:
         t = t.left_join(g, "stay_id").select(*t.columns, drg_status=g.status, drg=g.drg)
@@ -63,22 +70,26 @@ def build_cases(wh: Warehouse, rules: PaymentRules, period: str | None = None) -
         t = t.left_join(d, "stay_id").select(*t.columns, dip_status=d.status, dip_group=d.dip_group)
     else:
         t = t.mutate(dip_status=ibis.null("string"), dip_group=ibis.null("string"))
-    return t.mutate(selection=ibis.literal(selection_key(rules, period))).select(*CASE_COLUMNS)
+    return t.mutate(selection=ibis.literal(selection_key(rules, method, period))).select(*CASE_COLUMNS)
 
 
-def prepare_cases(wh: Warehouse, rules: PaymentRules, period: str | None = None) -> ir.Table:
-    """Materialise ``payment_cases`` for ``rules`` and return it (what-if runs reuse it)."""
-    write_table(wh, CASES_TABLE, build_cases(wh, rules, period))
-    return wh.table(CASES_TABLE)
+def prepare_cases(wh: Warehouse, rules: PaymentRules, method: str, period: str | None = None) -> ir.Table:
+    """Materialise ``payment_cases`` for ``rules`` and return it (what-if runs reuse it).
+
+    A TEMP table: what-if runs of the same session reuse it; a new session prepares it again from the
+    stored groups (a join, never a regrouping).
+    """
+    write_scratch(wh, cases_table(method), build_cases(wh, rules, method, period))
+    return wh.table(cases_table(method))
 
 
-def cases_match(wh: Warehouse, rules: PaymentRules, period: str | None = None) -> bool:
-    """Tell whether ``payment_cases`` exists and was prepared for the same schemes, payers and period."""
-    if not wh.has_table(CASES_TABLE):
+def cases_match(wh: Warehouse, rules: PaymentRules, method: str, period: str | None = None) -> bool:
+    """Tell whether the method's prepared cases exist for the same scheme, payers and period."""
+    if not wh.has_table(cases_table(method)):
         return False
-    t = wh.table(CASES_TABLE)
+    t = wh.table(cases_table(method))
     got = t.select("selection").limit(1).to_pyarrow().column(0).to_pylist()
-    return got == [selection_key(rules, period)]
+    return got == [selection_key(rules, method, period)]
 
 
 # -- shared expressions -------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ are paid the budget exactly. Bed-day cases are paid per day outside the budget.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from dataclasses import dataclass
 
 import ibis
@@ -22,7 +24,7 @@ import ibis.expr.types as ir
 
 from hospeval.payment.cases import bed_day, mapped
 from hospeval.payment.spec import DipBand, DipRules, PaymentRules
-from hospeval.payment.store import scalars, write_table
+from hospeval.payment.store import scalars, write_scratch
 from hospeval.warehouse import Warehouse
 
 POINTS_TABLE = "payment_dip_points"
@@ -107,13 +109,35 @@ def _coefficient(t: ir.Table, dip: DipRules) -> ir.FloatingValue:
                                else_=by_level)
 
 
-def settle_dip(wh: Warehouse, cases: ir.Table, rules: PaymentRules, run_id: str) -> tuple[ir.Table, DipPointValue]:
-    """Per-case DIP settlement rows and the run's point value; the DIP cases add up to the budget."""
+def points_key(rules: PaymentRules) -> str:
+    """Return the key of what case points depend on: DIP rules but the budget, bed-day rules, payers."""
+    dip = dataclasses.replace(rules.dip, budget_amount=None, budget_share_of_cost=None)
+    return hashlib.sha1(repr((dip, rules.bed_day, rules.payers)).encode()).hexdigest()[:16]
+
+
+def _points(wh: Warehouse, cases: ir.Table, rules: PaymentRules, reuse: bool) -> ir.Table:
+    """Case points, reused from the session when only the budget changed (budget what-ifs)."""
+    key = points_key(rules)
+    if reuse and wh.has_table(POINTS_TABLE):
+        t = wh.table(POINTS_TABLE)
+        if t.select("points_key").limit(1).to_pyarrow().column(0).to_pylist() == [key]:
+            return t
+    ref = _reference(wh, rules.dip.scheme)
+    pts = case_points(cases, ref, rules, yuan_per_point(ref))
+    write_scratch(wh, POINTS_TABLE, pts.mutate(points_key=ibis.literal(key)))
+    return wh.table(POINTS_TABLE)
+
+
+def settle_dip(wh: Warehouse, cases: ir.Table, rules: PaymentRules, run_id: str,
+               reuse_points: bool = False) -> tuple[ir.Table, DipPointValue]:
+    """Per-case DIP settlement rows and the run's point value; the DIP cases add up to the budget.
+
+    ``reuse_points``: the cases are the session's prepared ones, so points computed for the same rules
+    (budget aside) can be reused.
+    """
     dip = rules.dip
     assert dip is not None
-    ref = _reference(wh, dip.scheme)
-    write_table(wh, POINTS_TABLE, case_points(cases, ref, rules, yuan_per_point(ref)))
-    p = wh.table(POINTS_TABLE)
+    p = _points(wh, cases, rules, reuse_points)
     in_budget = p.case_type != "bed_day"
     tot = scalars(p.aggregate(points=in_budget.ifelse(p.points, 0.0).sum(),
                               cost=in_budget.ifelse(p.cost, 0.0).sum()))
@@ -121,11 +145,12 @@ def settle_dip(wh: Warehouse, cases: ir.Table, rules: PaymentRules, run_id: str)
     budget = dip.budget_amount if dip.budget_amount is not None else dip_cost * (dip.budget_share_of_cost or 0.0)
     budget = round(budget, 2)
     pv = budget / total_points if total_points else 0.0
-    rows = _apportion(p, in_budget, pv, round(budget * 100) if total_points else 0)
-    payment = in_budget.ifelse(rows.cents.cast("float64") / 100.0, p.bed_pay.round(2))
+    rows = _apportion(p, pv, round(budget * 100) if total_points else 0)
+    in_budget = rows.case_type != "bed_day"
+    payment = in_budget.ifelse(rows.cents.cast("float64") / 100.0, rows.bed_pay.round(2))
     out = rows.select(
         run_id=ibis.literal(run_id),
-        method=ibis.ifelse(rows.case_type == "bed_day", "bed_day", "dip"),
+        method=ibis.ifelse(in_budget, "dip", "bed_day"),
         scheme=ibis.literal(dip.scheme),
         stay_id=rows.stay_id, hospital_id=rows.hospital_id,
         drg=ibis.null("string"), dip_group=rows.dip_group,
@@ -135,18 +160,21 @@ def settle_dip(wh: Warehouse, cases: ir.Table, rules: PaymentRules, run_id: str)
     return out, DipPointValue(budget=budget, total_points=total_points, point_value=pv, dip_cost=dip_cost)
 
 
-def _apportion(p: ir.Table, in_budget: ir.BooleanValue, pv: float, budget_cents: int) -> ir.Table:
+def _apportion(p: ir.Table, pv: float, budget_cents: int) -> ir.Table:
     """Whole cents per case adding up to the budget exactly (largest remainder).
 
     Each case gets round(points x value) cents; the difference to the budget (a few cents) is given to
-    (or taken from) the cases with the largest (smallest) rounding residue, ties by stay_id.
+    (or taken from) the cases with the largest (smallest) rounding residue, ties by stay_id. Only those
+    few cases are sorted (top-N), not the whole table.
     """
+    in_budget = p.case_type != "bed_day"
     exact = ibis.ifelse(in_budget, p.points * (pv * 100.0), 0.0)
-    t = p.mutate(in_budget=in_budget, rounded=exact.round().cast("int64"), resid=exact - exact.round())
-    whole = ibis.window()
-    diff = budget_cents - t.rounded.sum().over(whole)
-    n_in = t.in_budget.cast("int64").sum().over(whole)
-    rank = ibis.row_number().over(ibis.window(order_by=[ibis.desc(t.in_budget), ibis.desc(t.resid), t.stay_id]))
-    up = (diff > 0) & (rank < diff)
-    down = (diff < 0) & (rank >= n_in + diff) & (rank < n_in)
-    return t.mutate(cents=t.rounded + ibis.ifelse(up, 1, 0) - ibis.ifelse(down, 1, 0))
+    t = p.mutate(rounded=exact.round().cast("int64"), resid=exact - exact.round())
+    diff = budget_cents - int(scalars(t.aggregate(s=t.rounded.sum())).get("s") or 0)
+    if diff == 0:
+        return t.mutate(cents=t.rounded)
+    eligible = t.filter(t.case_type != "bed_day")
+    order = [ibis.desc(eligible.resid) if diff > 0 else eligible.resid, eligible.stay_id]
+    adjust = eligible.order_by(order).limit(abs(diff)).select("stay_id", adj=ibis.literal(1 if diff > 0 else -1))
+    j = t.left_join(adjust, "stay_id")
+    return j.select(*[j[c] for c in t.columns], cents=j.rounded + j.adj.fill_null(0))

@@ -15,7 +15,7 @@ import pyarrow as pa
 from hospeval.payment.cases import bed_day, mapped, pay
 from hospeval.payment.scenario import Scenario
 from hospeval.payment.spec import DispositionRule, DrgRules, Method, PaymentRules
-from hospeval.payment.store import write_table
+from hospeval.payment.store import write_scratch
 from hospeval.warehouse import Warehouse
 
 WEIGHTS_TABLE = "payment_drg_weights"
@@ -44,7 +44,7 @@ def build_weights(wh: Warehouse, drg: DrgRules, scenario: Scenario) -> ir.Table:
     else:
         file = pa.table({"drg": [d for d, _ in drg.weight_table],
                          "relative_weight": [w for _, w in drg.weight_table]})
-        write_table(wh, WEIGHTS_TABLE, file)
+        write_scratch(wh, WEIGHTS_TABLE, file)
         base = wh.table(WEIGHTS_TABLE)
         if ref is not None:  # group means for outliers and per-diem shares, when the reference stage ran
             base = base.left_join(ref.select("drg", "mean_cost", "mean_los"), "drg").select(
@@ -55,7 +55,7 @@ def build_weights(wh: Warehouse, drg: DrgRules, scenario: Scenario) -> ir.Table:
     if scenario.weight_overrides:
         weight = base.drg.cases(*((d, ibis.literal(w, "float64")) for d, w in scenario.weight_overrides),
                                 else_=weight)
-    write_table(wh, WEIGHTS_TABLE, base.mutate(relative_weight=weight))
+    write_scratch(wh, WEIGHTS_TABLE, base.mutate(relative_weight=weight))
     return wh.table(WEIGHTS_TABLE)
 
 
@@ -79,38 +79,40 @@ def settle_drg(cases: ir.Table, weights: ir.Table, rules: PaymentRules, run_id: 
     rate = mapped(fund, drg.base_rate) * mapped(t.level, drg.level_coefficient, 1.0)
     standard = rate * t.relative_weight
     reference = t.mean_cost.fill_null(standard) if drg.outlier_reference == "mean_cost" else standard
-    high_thr = reference * drg.high_outlier.multiple
-    low_thr = reference * drg.low_outlier.multiple
     cat, bed_pay = bed_day(t, rules.bed_day)
-    grouped = (t.drg_status == "grouped").fill_null(False) & t.relative_weight.notnull()
-    common = {"standard": standard, "cost": t.cost, "los": t.los_days, "mean_los": t.mean_los}
-    case_type = ibis.cases(
-        (cat.notnull(), "bed_day"),
-        (~grouped, "ungroupable"),
+    # Stage 1: standard, thresholds, bed-day amount (each computed once).
+    t = t.mutate(standard=standard, high_thr=reference * drg.high_outlier.multiple,
+                 low_thr=reference * drg.low_outlier.multiple, bed_category=cat, bed_pay=bed_pay,
+                 grouped=(t.drg_status == "grouped").fill_null(False) & t.relative_weight.notnull())
+    # Stage 2: the case type.
+    t = t.mutate(case_type=ibis.cases(
+        (t.bed_category.notnull(), "bed_day"),
+        (~t.grouped, "ungroupable"),
         (_disposition_hit(t, drg.death), "death"),
         (_disposition_hit(t, drg.transfer), "transfer"),
-        (t.cost > high_thr, "high_outlier"),
-        (t.cost < low_thr, "low_outlier"),
+        (t.cost > t.high_thr, "high_outlier"),
+        (t.cost < t.low_thr, "low_outlier"),
         else_="normal",
-    )
-    payment = case_type.cases(
-        ("bed_day", bed_pay),
+    ))
+    # Stage 3: the payment of the case type's method.
+    common = {"standard": t.standard, "cost": t.cost, "los": t.los_days, "mean_los": t.mean_los}
+    t = t.mutate(payment=t.case_type.cases(
+        ("bed_day", t.bed_pay),
         ("ungroupable", pay(drg.ungroupable, **common)),
         ("death", pay(drg.death.pay, **common)),
         ("transfer", pay(drg.transfer.pay, **common)),
-        ("high_outlier", pay(drg.high_outlier.pay, threshold=high_thr, **common)),
-        ("low_outlier", pay(drg.low_outlier.pay, threshold=low_thr, **common)),
+        ("high_outlier", pay(drg.high_outlier.pay, threshold=t.high_thr, **common)),
+        ("low_outlier", pay(drg.low_outlier.pay, threshold=t.low_thr, **common)),
         else_=pay(NORMAL, **common),
-    ).round(2)
+    ).round(2))
     return t.select(
         run_id=ibis.literal(run_id),
-        method=ibis.ifelse(case_type == "bed_day", "bed_day", "drg"),
+        method=ibis.ifelse(t.case_type == "bed_day", "bed_day", "drg"),
         scheme=ibis.literal(drg.scheme),
         stay_id=t.stay_id, hospital_id=t.hospital_id,
         drg=t.drg, dip_group=ibis.null("string"),
-        case_type=case_type,
-        units=ibis.ifelse(grouped, t.relative_weight, ibis.null("float64")),
-        cost=t.cost, payment=payment, surplus=(payment - t.cost).round(2),
+        case_type=t.case_type,
+        units=ibis.ifelse(t.grouped, t.relative_weight, ibis.null("float64")),
+        cost=t.cost, payment=t.payment, surplus=(t.payment - t.cost).round(2),
         review=ibis.literal(False),
     )
-

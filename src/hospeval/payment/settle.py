@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from hospeval.errors import HospevalError
 from hospeval.payment.capitation import settle_capitation
-from hospeval.payment.cases import CASES_TABLE, cases_match, prepare_cases
+from hospeval.payment.cases import cases_match, cases_table, prepare_cases
 from hospeval.payment.dip import settle_dip
 from hospeval.payment.drg import build_weights, settle_drg
 from hospeval.payment.scenario import Scenario, run_id
@@ -33,6 +33,7 @@ from hospeval.warehouse import Warehouse
 SETTLEMENTS = "payment_settlements"
 RUNS = "payment_runs"
 CAPITATION = "payment_capitation"
+WHATIF_CASES = "payment_whatif_cases"  # session TEMP table: per-case rows of what-if runs
 LEVELS = {
     "hospital": ("hospital_id",),
     "dept": ("hospital_id", "discharge_dept"),
@@ -65,6 +66,7 @@ class SettlementRun:
     point_value: float | None = None
     total_points: float | None = None
     by_case_type: dict[str, tuple[int, float]] = field(default_factory=dict, compare=False)
+    case_table: str = SETTLEMENTS
 
     @property
     def surplus(self) -> float:
@@ -77,15 +79,9 @@ def methods_of(rules: PaymentRules) -> list[str]:
     return [m for m in ("drg", "dip") if getattr(rules, m) is not None]
 
 
-def _cases(wh: Warehouse, rules: PaymentRules, period: str | None, reuse: bool) -> ir.Table:
-    if reuse and cases_match(wh, rules, period):
-        return wh.table(CASES_TABLE)
-    return prepare_cases(wh, rules, period)
-
-
 def simulate(wh: Warehouse, rules: PaymentRules, *, method: str | None = None,
              scenario: Scenario | None = None, period: str | None = None, reuse_cases: bool = False,
-             capitation: bool = True) -> SettlementRun:
+             capitation: bool = True, keep_cases: bool = True) -> SettlementRun:
     """Settle every case of ``rules`` (one method) and store the run.
 
     Parameters
@@ -104,6 +100,9 @@ def simulate(wh: Warehouse, rules: PaymentRules, *, method: str | None = None,
         Reuse the prepared ``payment_cases`` when they match (what-if reruns).
     capitation : bool
         Also settle the consortia when the rules have a capitation section.
+    keep_cases : bool
+        Store the per-case rows in ``payment_settlements``; otherwise in a session TEMP table (what-if
+        runs: the run header, rollups and comparisons work the same within the session).
     """
     scenario = scenario or Scenario()
     available = methods_of(rules)
@@ -113,16 +112,18 @@ def simulate(wh: Warehouse, rules: PaymentRules, *, method: str | None = None,
                            file=rules.path)
     applied = scenario.apply(rules)
     rid = run_id(rules, method, scenario, period)
-    cases = _cases(wh, applied, period, reuse_cases)
+    reused = reuse_cases and cases_match(wh, applied, method, period)
+    cases = wh.table(cases_table(method)) if reused else prepare_cases(wh, applied, method, period)
     point = None
     if method == "drg":
         rows = settle_drg(cases, build_weights(wh, applied.drg, scenario), applied, rid)
         scheme = applied.drg.scheme
     else:
-        rows, point = settle_dip(wh, cases, applied, rid)
+        rows, point = settle_dip(wh, cases, applied, rid, reuse_points=reused)
         scheme = applied.dip.scheme
-    replace_run(wh, SETTLEMENTS, rid, rows)
-    run = _header(wh, rid, rules, method, scheme, scenario, period, point)
+    table = SETTLEMENTS if keep_cases else WHATIF_CASES
+    replace_run(wh, table, rid, rows, temp=not keep_cases)
+    run = _header(wh, rid, rules, method, scheme, scenario, period, point, table)
     replace_run_arrow(wh, RUNS, rid, _run_row(run))
     if capitation and applied.capitation is not None:
         replace_run(wh, CAPITATION, rid, settle_capitation(_spend(wh, rid, applied), applied.capitation, rid))
@@ -130,8 +131,9 @@ def simulate(wh: Warehouse, rules: PaymentRules, *, method: str | None = None,
 
 
 def _header(wh: Warehouse, rid: str, rules: PaymentRules, method: str, scheme: str, scenario: Scenario,
-            period: str | None, point) -> SettlementRun:
-    s = settlements(wh, rid)
+            period: str | None, point, table: str) -> SettlementRun:
+    s = wh.table(table)
+    s = s.filter(s.run_id == rid)
     by_type = s.group_by("case_type").aggregate(n=s.count(), paid=s.payment.sum()).to_pyarrow().to_pylist()
     tot = scalars(s.aggregate(n=s.count(), cost=s.cost.sum(), paid=s.payment.sum()))
     return SettlementRun(
@@ -141,6 +143,7 @@ def _header(wh: Warehouse, rid: str, rules: PaymentRules, method: str, scheme: s
         budget=point.budget if point else None, point_value=point.point_value if point else None,
         total_points=point.total_points if point else None,
         by_case_type={r["case_type"]: (int(r["n"]), float(r["paid"] or 0.0)) for r in by_type},
+        case_table=table,
     )
 
 
@@ -152,6 +155,7 @@ def _run_row(run: SettlementRun) -> pa.Table:
         "budget": pa.array([run.budget], pa.float64()), "point_value": pa.array([run.point_value], pa.float64()),
         "total_points": pa.array([run.total_points], pa.float64()),
         "created_at": [dt.datetime.now(dt.UTC).replace(tzinfo=None)], "status": ["done"],
+        "case_table": [run.case_table],
     })
 
 
@@ -164,8 +168,16 @@ def _spend(wh: Warehouse, rid: str, rules: PaymentRules) -> ir.Table:
 
 
 def settlements(wh: Warehouse, rid: str) -> ir.Table:
-    """Settlement rows of one run."""
-    s = wh.table(SETTLEMENTS)
+    """Settlement rows of one run (kept in ``payment_settlements``, or session-only for a what-if)."""
+    table = SETTLEMENTS
+    if wh.has_table(RUNS):
+        r = wh.table(RUNS)
+        found = r.filter(r.run_id == rid).case_table.to_pyarrow().to_pylist()
+        table = found[0] if found else SETTLEMENTS
+    if not wh.has_table(table):
+        raise PaymentError(f"the case rows of run {rid} were kept for its session only; rerun the what-if "
+                           "(or use --keep-cases)")
+    s = wh.table(table)
     return s.filter(s.run_id == rid)
 
 
@@ -175,7 +187,7 @@ def rollup(wh: Warehouse, rid: str, level: str = "hospital") -> ir.Table:
         raise PaymentError(f"unknown rollup level {level!r} (use {', '.join(LEVELS)})")
     s = settlements(wh, rid)
     if level in ("dept", "doctor"):
-        c = wh.table(CASES_TABLE).select("stay_id", "discharge_dept", "attending_doctor")
+        c = wh.table("stays").select("stay_id", "discharge_dept", "attending_doctor")
         s = s.left_join(c, "stay_id").select(*s.columns, c.discharge_dept, c.attending_doctor)
     keys = LEVELS[level]
     out = s.group_by(list(keys)).aggregate(
@@ -210,14 +222,19 @@ class WhatIf:
 
 
 def whatif(wh: Warehouse, rules: PaymentRules, scenario: Scenario, *, method: str | None = None,
-           period: str | None = None) -> WhatIf:
-    """Run (or reuse) the baseline and the scenario on the same prepared cases; no regrouping."""
+           period: str | None = None, keep_cases: bool = False) -> WhatIf:
+    """Run (or reuse) the baseline and the scenario on the same prepared cases; no regrouping.
+
+    The scenario's per-case rows stay in a session TEMP table unless ``keep_cases``; its run header,
+    consortium settlement and every rollup / comparison are stored or computed as for the baseline.
+    """
     method = method or methods_of(rules)[0]
     base_id = run_id(rules, method, Scenario(), period)
-    base = _stored(wh, base_id) if cases_match(wh, rules, period) else None
+    base = _stored(wh, base_id) if cases_match(wh, rules, method, period) else None
     if base is None:
         base = simulate(wh, rules, method=method, period=period, reuse_cases=True)
-    scen = simulate(wh, rules, method=method, scenario=scenario, period=period, reuse_cases=True)
+    scen = simulate(wh, rules, method=method, scenario=scenario, period=period, reuse_cases=True,
+                    keep_cases=keep_cases)
     return WhatIf(baseline=base, scenario=scen)
 
 
@@ -233,7 +250,7 @@ def _stored(wh: Warehouse, rid: str) -> SettlementRun | None:
         run_id=rid, rules_id=row["rules_id"], method=row["method"], scheme=row["scheme"],
         scenario=row["scenario"], period=row["period"], cases=row["cases"], cost=row["cost"],
         payment=row["payment"], budget=row["budget"], point_value=row["point_value"],
-        total_points=row["total_points"],
+        total_points=row["total_points"], case_table=row.get("case_table") or SETTLEMENTS,
     )
 
 

@@ -1,6 +1,7 @@
-"""Disease-group standards (病种标准): per DRG or DIP group, the reference distribution of LOS and of cost
-by category, the standard as a configurable percentile, and per hospital / department / doctor the cases
-and amounts above the standard.
+"""Disease-group standards (病种标准) and the cases above them.
+
+Per DRG or DIP group: the reference distribution of LOS and of cost by category, the standard as a
+configurable percentile, and per hospital / department / doctor the cases and amounts above the standard.
 
 Percentile policy is explicit (``payment_rules/standards.yaml``): ``exact`` compiles to an exact
 continuous quantile (DuckDB ``quantile_cont``), ``approximate`` to an approximate one (t-digest
@@ -100,7 +101,7 @@ def _pname(q: float) -> str:
 
 
 def measured_stays(wh: Warehouse, spec: StandardsSpec, kind: str, scheme: str) -> ir.Table:
-    """Grouped stays with one float column per measure (cost groups summed, NULL items as 0)."""
+    """Return grouped stays with one float column per measure (cost groups summed, NULL items as 0)."""
     table, code = ("stay_groups", "drg") if kind == "drg" else ("stay_dip_groups", "dip_group")
     wh.require("stays", table)
     s, g = wh.table("stays"), wh.table(table)

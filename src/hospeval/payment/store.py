@@ -18,12 +18,27 @@ def write_table(wh: Warehouse, name: str, data: ir.Table | pa.Table) -> int:
     return wh.replace(name, data)
 
 
-def replace_run(wh: Warehouse, name: str, run_id: str, data: ir.Table) -> int:
-    """Replace the rows of ``run_id`` in result table ``name`` (created on first use) with ``data``."""
+def write_scratch(wh: Warehouse, name: str, data: ir.Table | pa.Table) -> None:
+    """Create or replace a session-scoped TEMP table (intermediate results: prepared cases, points)."""
+    if isinstance(data, pa.Table):
+        wh.con.register("__payment_scratch", data)
+        try:
+            wh.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM __payment_scratch')
+        finally:
+            wh.con.unregister("__payment_scratch")
+        return
+    wh.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {ibis.to_sql(data, dialect="duckdb")}')
+
+
+def replace_run(wh: Warehouse, name: str, run_id: str, data: ir.Table, *, temp: bool = False) -> int:
+    """Replace the rows of ``run_id`` in result table ``name`` (created on first use) with ``data``.
+
+    ``temp`` keeps the table for the session only (what-if case rows).
+    """
     sql = ibis.to_sql(data, dialect="duckdb")
     with wh.transaction() as con:
         if not wh.has_table(name):
-            con.execute(f'CREATE TABLE "{name}" AS {sql}')
+            con.execute(f'CREATE {"TEMP " if temp else ""}TABLE "{name}" AS {sql}')
         else:
             con.execute(f'DELETE FROM "{name}" WHERE run_id = ?', [run_id])
             con.execute(f'INSERT INTO "{name}" BY NAME {sql}')
