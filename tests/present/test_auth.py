@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from argon2 import PasswordHasher
 
 from hospeval.present.auth import AuthError, AuthStore

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from hospeval.present.app import route_table
 from hospeval.present.catalog import RESULT_TABLES
 from hospeval.present.security import PUBLIC_PATHS
