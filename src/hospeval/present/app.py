@@ -75,7 +75,8 @@ def create_app(warehouse: Warehouse, auth: AuthStore, *, output: Path | None = N
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "text/html")
+    accept = request.headers.get("accept", "")
+    return not request.url.path.startswith("/api/") and ("text/html" in accept or "json" not in accept)
 
 
 def _error(request: Request, status: int, message: str) -> Response:
