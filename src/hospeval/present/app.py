@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hospeval import __version__
 from hospeval.errors import HospevalError
@@ -62,6 +64,7 @@ def create_app(warehouse: Warehouse, auth: AuthStore, *, output: Path | None = N
     app.state.templates = environment()
     app.state.job_warehouse = lambda: cursor_warehouse(warehouse)
     app.add_middleware(AuditMiddleware)
+    app.add_middleware(ControlCharacterGuard)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (api.public, api.router, api.admin, pages.public_pages, pages.pages, pages.downloads):
         app.include_router(router)
@@ -134,9 +137,30 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     def crash(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s", request.url.path)
+        log.error("unhandled error on %s", request.url.path, exc_info=exc)
         return JSONResponse({"detail": "internal error; the administrator can find it in the server log"},
                             status_code=500)
+
+
+class ControlCharacterGuard:
+    """Refuse (400) a path or query string carrying control characters (NUL and friends) before any route.
+
+    Filter values reach SQL as escaped literals, and a NUL would end the literal early in DuckDB's parser.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the request line, then pass it on."""
+        if scope["type"] == "http":
+            text = scope.get("path", "") + unquote(scope.get("query_string", b"").decode("latin-1"))
+            if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+                response = JSONResponse({"detail": "control characters are not allowed in the path or query "
+                                                   "/ 路径或参数包含控制字符"}, status_code=400)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def route_table(app: FastAPI) -> list[tuple[str, str]]:
