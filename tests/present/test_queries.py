@@ -73,7 +73,7 @@ def test_hospital_figures_match_hand_computation(reader):
     assert row["low_risk_mortality"] == pytest.approx(0.5)
     assert row["mortality"] == pytest.approx(0.25)
     assert row["mean_cost"] == pytest.approx(8500 / 4)
-    assert row["drgs"] == 2
+    assert row["drg_count"] == 2
 
 
 def test_monthly_and_department_drilldown(reader):

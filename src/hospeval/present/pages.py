@@ -88,7 +88,7 @@ def overview(request: Request, lang: Lang, principal: Annotated[Principal, Depen
     if principal.role == "insurance":
         return RedirectResponse("/payment", status_code=303)
     reader = request.app.state.reader
-    grades = _section("by_grade", lang, ["level", "category", "hospitals", "beds"],
+    grades = _section("by_grade", lang, ["level", "category", "hospital_count", "beds"],
                       lambda: queries.hospitals_by_grade(reader, scope) if reader.has("hospitals")
                       else _missing("hospitals", "hospeval ingest"))
     ranking = _section("ranking", lang, ["peer_group", "rank", "hospital_id", "hospital_name", "score", "grade",
@@ -104,7 +104,7 @@ def overview(request: Request, lang: Lang, principal: Annotated[Principal, Depen
         cats = sorted({str(r["category"]) for r in grades.rows})
         chart_list.append(charts.bar(t("by_grade", lang), [_code("hospital_level", lv, lang) for lv in levels],
                                      {_code("hospital_category", c, lang): [
-                                         sum(r["hospitals"] for r in grades.rows
+                                         sum(r["hospital_count"] for r in grades.rows
                                              if str(r["level"]) == lv and str(r["category"]) == c)
                                          for lv in levels] for c in cats}))
     if perf.rows and "cmi" in perf.rows[0]:

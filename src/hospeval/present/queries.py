@@ -144,7 +144,7 @@ def performance(reader: Reader, scope: Scope, by: list[str], *, scheme: str = DE
     else:
         metrics = dict(grouped=ibis.ifelse(s.drg.notnull(), s.stays, 0).sum())
     agg = s.group_by(by).aggregate(stays=s.stays.sum(), deaths=s.deaths.sum(), cost_sum=s.cost_sum.sum(),
-                                   los_sum=s.los_sum.sum(), drgs=s.drg.nunique(), **metrics)
+                                   los_sum=s.los_sum.sum(), drg_count=s.drg.nunique(), **metrics)
     out = agg.mutate(mean_cost=agg.cost_sum / agg.stays.nullif(0), mean_los=agg.los_sum / agg.stays.nullif(0),
                      mortality=agg.deaths / agg.stays.nullif(0))
     if ref is not None:
@@ -195,7 +195,7 @@ def hospital(reader: Reader, scope: Scope, hospital_id: str) -> dict[str, Any] |
 def hospitals_by_grade(reader: Reader, scope: Scope) -> list[dict[str, Any]]:
     """Count of hospitals by level and category."""
     t = scope.filter(reader.table("hospitals"))
-    return reader.records(t.group_by(["level", "category"]).aggregate(hospitals=t.count(),
+    return reader.records(t.group_by(["level", "category"]).aggregate(hospital_count=t.count(),
                                                                       beds=t.beds.sum()).order_by(
         [ibis.desc("level"), "category"]))
 
