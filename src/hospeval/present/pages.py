@@ -149,6 +149,7 @@ def hospital_page(request: Request, hospital_id: str, lang: Lang, scope: Annotat
                   scheme: str = queries.DEFAULT_SCHEME) -> Response:
     """One hospital: score, points lost, DRG mix, CMI, indexes, low-risk mortality, quality, trends."""
     hospital_in_scope(request, hospital_id, scope)
+    scope = scope.narrow(hospital_id)
     reader = request.app.state.reader
     sections = {s.key: s for s in reports.hospital_sections(reader, scope, hospital_id, lang, scheme)}
     chart_list = []
@@ -186,6 +187,7 @@ def drill_page(request: Request, hospital_id: str, dimension: Literal["departmen
                drg: Annotated[str | None, Query(max_length=32)] = None) -> Response:
     """Drill-down of one hospital by department, doctor, DRG or month, optionally within one of the others."""
     hospital_in_scope(request, hospital_id, scope)
+    scope = scope.narrow(hospital_id)
     by = DRILL[dimension]
     where = {"hospital_id": hospital_id, **{k: v for k, v in (("dept", dept), ("doctor", doctor), ("drg", drg))
                                             if v and k != by}}
@@ -285,6 +287,7 @@ def hospital_report(request: Request, hospital_id: str, fmt: Literal["xlsx", "ht
                     scope: Annotated[Scope, Depends(scope_of)], scheme: str = queries.DEFAULT_SCHEME) -> Response:
     """Answer it. Example: ``GET /api/reports/hospitals/H001/xlsx``."""
     hospital_in_scope(request, hospital_id, scope)
+    scope = scope.narrow(hospital_id)
     reader = request.app.state.reader
     sections = reports.hospital_sections(reader, scope, hospital_id, lang, scheme)
     title = reports.hospital_title(reader, scope, hospital_id, lang)
