@@ -144,3 +144,18 @@ def test_pages_partition_the_scoped_rows(limit, hospital):
     assert keys == sorted(keys)
     if hospital:
         assert {r["hospital_id"] for r in seen} <= {hospital}
+
+
+def test_page_queries_compile_to_parameterised_templates():
+    from hospeval.present import reports
+
+    reader = Reader(_SAMPLE)
+    for scope in (ADMIN, Scope(Principal("h", "hospital", hospital_id="H001"), frozenset({"H001"}))):
+        reports.hospital_sections(reader, scope, "H001")
+        reports.jurisdiction_sections(reader, scope)
+        read_page(result_table("stay_groups"), reader, scope, {"drg": "DRG001"}, limit=5)
+    templates = {k: v for k, v in reader._memo.items() if k[0] == "sql"}
+    assert len(templates) > 10
+    assert all(v is not None for v in templates.values()), [k for k, v in templates.items() if v is None]
+    sql, names = templates[("sql", ("page", "stay_groups", False, ("drg",), None))]
+    assert "H001" not in sql and "DRG001" not in sql and set(names) == {"scope", "filter_drg"}
