@@ -159,3 +159,18 @@ def test_page_queries_compile_to_parameterised_templates():
     assert all(v is not None for v in templates.values()), [k for k, v in templates.items() if v is None]
     sql, names = templates[("sql", ("page", "stay_groups", False, ("drg",), None))]
     assert "H001" not in sql and "DRG001" not in sql and set(names) == {"scope", "filter_drg"}
+
+
+def test_stale_summaries_are_not_used(reader):
+    build_summaries(reader, "chs-drg-1.1")
+    assert queries.summaries_fresh(reader) and reader.has(queries.PAYMENTS)
+    assert h1(reader)[0]["stays"] == 4
+    reader.warehouse.con.execute("INSERT INTO stays (stay_id, hospital_id, patient_id, sex, admit_time, "
+                                 "discharge_time, discharge_dept, los_days, discharge_disposition, cost_total) "
+                                 "VALUES ('s9', 'H1', 'p', '1', TIMESTAMP '2024-03-01', TIMESTAMP '2024-03-02', "
+                                 "'D1', 1, '1', 100)")
+    reader.invalidate()  # what a job's end does in the server
+    assert not queries.summaries_fresh(reader)
+    assert h1(reader)[0]["stays"] == 5  # read live from stays
+    [row] = queries.payment_by(reader, ADMIN, "drg", hospital_id="H1")
+    assert row["surplus"] == pytest.approx(-300)

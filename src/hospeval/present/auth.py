@@ -114,6 +114,7 @@ class AuthStore:
         with self._lock:
             if self.path != ":memory:":
                 self._con.execute("PRAGMA journal_mode=WAL")
+                self._con.execute("PRAGMA synchronous=NORMAL")
             self._con.executescript(_SCHEMA)
 
     def close(self) -> None:

@@ -27,6 +27,9 @@ from hospeval.present.tables import NotComputed
 DEFAULT_SCHEME = "chs-drg-1.1"
 SUMMARY = "present_stay_summary"
 FLOWS = "present_referral_flows"
+PAYMENTS = "present_payment_summary"
+SOURCES = "present_summary_sources"
+SOURCE_TABLES = ("stays", "stay_groups", "drg_reference", "payment_settlements")
 DIMENSIONS = ("hospital_id", "dept", "doctor", "period", "drg")
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -85,9 +88,26 @@ def referral_flows_expr(reader: Reader) -> ibis.Table:
         stays=out.count())
 
 
+def source_rows(reader: Reader, table: str) -> int:
+    """Return the row count of ``table`` (-1 when it does not exist)."""
+    return int(reader.scalar(reader.table(table).count())) if reader.has(table) else -1
+
+
+def summaries_fresh(reader: Reader) -> bool:
+    """Return true when the sources of the materialised summaries have the row counts they had when built."""
+    if not reader.has(SOURCES):
+        return False
+
+    def check() -> bool:
+        stored = {r["source"]: r["rows"] for r in reader.records(reader.table(SOURCES))}
+        return all(stored.get(t) == source_rows(reader, t) for t in SOURCE_TABLES)
+
+    return reader.memo(("summaries_fresh",), check)
+
+
 def summary_covers(reader: Reader, scheme: str) -> bool:
-    """Return true when the materialised summary exists and holds ``scheme``."""
-    if not reader.has(SUMMARY):
+    """Return true when the materialised summary exists, is fresh and holds ``scheme``."""
+    if not reader.has(SUMMARY) or not summaries_fresh(reader):
         return False
 
     def check() -> bool:
@@ -101,7 +121,8 @@ def source(reader: Reader, name: str, scheme: str | ibis.Expr = DEFAULT_SCHEME, 
            materialised: bool | None = None) -> ibis.Table:
     """Return the materialised summary when it exists (and fits the scheme), else its live expression."""
     if name == FLOWS:
-        return reader.table(FLOWS) if reader.has(FLOWS) else referral_flows_expr(reader)
+        fresh = reader.has(FLOWS) and summaries_fresh(reader)
+        return reader.table(FLOWS) if fresh else referral_flows_expr(reader)
     if materialised is None:
         materialised = isinstance(scheme, str) and summary_covers(reader, scheme)
     if materialised:
@@ -340,7 +361,7 @@ def referral_flows(reader: Reader, scope: Scope, limit: int = 200) -> list[dict[
             f = f.left_join(receiver, f.receiving_institution == receiver.r_name).drop("r_name")
         return f.order_by([ibis.desc("stays"), "hospital_id", "receiving_institution"]).limit(limit)
 
-    shape = ("referral_flows", scope.unrestricted, with_names, reader.has(FLOWS), limit)
+    shape = ("referral_flows", scope.unrestricted, with_names, reader.has(FLOWS) and summaries_fresh(reader), limit)
     return reader.query(shape, build, _values(scope))
 
 
@@ -359,6 +380,16 @@ def referral_facts(reader: Reader, scope: Scope) -> list[dict[str, Any]]:
     return reader.query(("referral_facts", scope.unrestricted), build, _values(scope))
 
 
+def payment_summary_expr(reader: Reader) -> ibis.Table:
+    """Settlements of the newest payment run, summed by scheme, hospital, group and case type."""
+    t = reader.table("payment_settlements")
+    newest = t.aggregate(r=t.run_id.max())
+    t = t.inner_join(newest, t.run_id == newest.r).drop("r")
+    keys = [c for c in ("scheme", "hospital_id", "drg", "dip_group", "case_type") if c in t.columns]
+    return t.group_by(keys).aggregate(cases=t.count(), cost=t.cost.cast("float64").sum(),
+                                      payment=t.payment.cast("float64").sum())
+
+
 @cached
 def payment_by(reader: Reader, scope: Scope, by: str, *, factor: float = 1.0, hospital_id: str | None = None,
                limit: int = 50) -> list[dict[str, Any]]:
@@ -371,16 +402,16 @@ def payment_by(reader: Reader, scope: Scope, by: str, *, factor: float = 1.0, ho
         raise NotComputed("payment_settlements", "hospeval payment")
     if by not in reader.schema("payment_settlements").names:
         return []
+    stored = reader.has(PAYMENTS) and summaries_fresh(reader)
 
     def build(P: Params) -> ibis.Table:
-        t = _in_scope(reader.table("payment_settlements"), P, scope)
+        t = reader.table(PAYMENTS) if stored else payment_summary_expr(reader)
+        t = _in_scope(t, P, scope)
         if hospital_id:
             t = t.filter(t.hospital_id == P.str("hospital_id"))
-        cost, pay = t.cost.cast("float64"), t.payment.cast("float64")
-        agg = t.group_by(by).aggregate(cases=t.count(), cost=cost.sum(), payment=pay.sum(),
-                                       surplus=(pay - cost).sum(),
-                                       what_if_surplus=(pay * P.num("factor") - cost).sum())
+        agg = t.group_by(by).aggregate(cases=t.cases.sum(), cost=t.cost.sum(), payment=t.payment.sum())
+        agg = agg.mutate(surplus=agg.payment - agg.cost, what_if_surplus=agg.payment * P.num("factor") - agg.cost)
         return agg.order_by([agg.surplus, by]).limit(limit)
 
-    shape = ("payment_by", scope.unrestricted, by, hospital_id is None, limit)
+    shape = ("payment_by", scope.unrestricted, by, hospital_id is None, limit, stored)
     return reader.query(shape, build, _values(scope, factor=float(factor), hospital_id=hospital_id))
