@@ -37,6 +37,7 @@ class Reader:
         self._tables: frozenset[str] | None = None
         self._schemas: dict[str, ibis.Schema] = {}
         self._memo: OrderedDict[Hashable, Any] = OrderedDict()
+        self._flights: dict[Hashable, threading.Lock] = {}
         self._cache_size = cache_size
         self.generation = 0
 
@@ -52,19 +53,32 @@ class Reader:
             self._memo.clear()
 
     def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """Return the cached result of ``key`` or compute and keep it (LRU, dropped on invalidate)."""
+        """Return the cached result of ``key`` or compute and keep it (LRU, dropped on invalidate).
+
+        Single flight: when many requests miss the same key at once, one computes and the others wait for it.
+        """
         with self._lock:
             if key in self._memo:
                 self._memo.move_to_end(key)
                 return self._memo[key]
-            generation = self.generation
-        value = compute()
-        with self._lock:
-            if generation == self.generation:
-                self._memo[key] = value
-                while len(self._memo) > self._cache_size:
-                    self._memo.popitem(last=False)
-        return value
+            flight = self._flights.setdefault(key, threading.Lock())
+        with flight:
+            with self._lock:
+                if key in self._memo:
+                    self._memo.move_to_end(key)
+                    return self._memo[key]
+                generation = self.generation
+            try:
+                value = compute()
+            finally:
+                with self._lock:
+                    self._flights.pop(key, None)
+            with self._lock:
+                if generation == self.generation:
+                    self._memo[key] = value
+                    while len(self._memo) > self._cache_size:
+                        self._memo.popitem(last=False)
+            return value
 
     def cursor(self):  # noqa: ANN201 - duckdb type stays inside this module
         """Return a fresh DuckDB cursor on the warehouse (one per thread / request)."""
