@@ -174,3 +174,12 @@ def test_stale_summaries_are_not_used(reader):
     assert h1(reader)[0]["stays"] == 5  # read live from stays
     [row] = queries.payment_by(reader, ADMIN, "drg", hospital_id="H1")
     assert row["surplus"] == pytest.approx(-300)
+
+
+def test_warm_up_compiles_the_page_questions():
+    from hospeval.present.app import warm_up
+
+    reader = Reader(_SAMPLE)
+    assert warm_up(reader) >= 15
+    assert Reader(Warehouse(":memory:")).has("hospitals") is False
+    assert warm_up(Reader(Warehouse(":memory:"))) == 0

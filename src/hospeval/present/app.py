@@ -180,3 +180,46 @@ def route_table(app: FastAPI) -> list[tuple[str, str]]:
 
     walk(app.routes)
     return [(m, p) for m, p in out if m != "HEAD"]
+
+
+def warm_up(reader: Reader, limit_seconds: float = 120.0) -> int:
+    """Compile every page question once (for an unrestricted and a restricted scope) before serving.
+
+    Compiling costs far more than running; doing it before the first user arrives keeps the first pages as
+    fast as the later ones. Returns the number of statements compiled.
+    """
+    import time
+
+    from hospeval.present import queries, reports
+    from hospeval.present.auth import Principal
+    from hospeval.present.scope import Scope
+
+    deadline = time.monotonic() + limit_seconds
+    if not reader.has("hospitals"):
+        return 0
+    everyone = Scope(Principal("warm-up", "admin"), None)
+    ids = [r["hospital_id"] for r in queries.hospitals(reader, everyone)]
+    if not ids:
+        return 0
+    restricted = Scope(Principal("warm-up", "commission"), frozenset(ids))
+    one = Scope(Principal("warm-up", "hospital", hospital_id=ids[0]), frozenset(ids[:1]))
+    steps = [
+        lambda: reports.hospital_sections(reader, one, ids[0]),
+        lambda: reports.jurisdiction_sections(reader, everyone),
+        lambda: reports.jurisdiction_sections(reader, restricted),
+        *[lambda by=by: queries.performance(reader, one, [by], where={"hospital_id": ids[0]},
+                                            order="stays" if by != "period" else None, limit=500)
+          for by in ("dept", "doctor", "drg", "period")],
+        *[lambda s=s: queries.consortia(reader, s) for s in (everyone, restricted)],
+        *[lambda s=s: queries.referral_flows(reader, s) for s in (everyone, restricted)],
+        *[lambda s=s, by=by: queries.payment_by(reader, s, by) for s in (everyone, restricted)
+          for by in ("drg", "hospital_id")],
+    ]
+    for step in steps:
+        if time.monotonic() > deadline:
+            break
+        try:
+            step()
+        except Exception:  # noqa: BLE001, S112 - a table not computed yet is fine here
+            continue
+    return sum(1 for key in list(reader._memo) if key[0] == "sql")
