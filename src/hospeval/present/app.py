@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
+from jinja2 import Environment
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -182,7 +183,7 @@ def route_table(app: FastAPI) -> list[tuple[str, str]]:
     return [(m, p) for m, p in out if m != "HEAD"]
 
 
-def warm_up(reader: Reader, limit_seconds: float = 120.0) -> int:
+def warm_up(reader: Reader, limit_seconds: float = 120.0, templates: Environment | None = None) -> int:
     """Compile every page question once (for an unrestricted and a restricted scope) before serving.
 
     Compiling costs far more than running; doing it before the first user arrives keeps the first pages as
@@ -208,13 +209,18 @@ def warm_up(reader: Reader, limit_seconds: float = 120.0) -> int:
         lambda: reports.jurisdiction_sections(reader, everyone),
         lambda: reports.jurisdiction_sections(reader, restricted),
         *[lambda by=by: queries.performance(reader, one, [by], where={"hospital_id": ids[0]},
-                                            order="stays" if by != "period" else None, limit=500)
+                                            order="stays" if by != "period" else None, limit=pages.DRILL_ROWS)
           for by in ("dept", "doctor", "drg", "period")],
         *[lambda s=s: queries.consortia(reader, s) for s in (everyone, restricted)],
         *[lambda s=s: queries.referral_flows(reader, s) for s in (everyone, restricted)],
         *[lambda s=s, by=by: queries.payment_by(reader, s, by) for s in (everyone, restricted)
           for by in ("drg", "hospital_id")],
     ]
+    steps.append(lambda: queries.schemes(reader))
+    env = templates or environment()
+    steps += [lambda name=name: env.get_template(name) for name in
+              ("overview.html", "hospital.html", "drill.html", "consortium.html", "payment.html", "admin.html",
+               "login.html", "error.html", "report.html")]
     for step in steps:
         if time.monotonic() > deadline:
             break

@@ -177,6 +177,7 @@ def hospital_page(request: Request, hospital_id: str, lang: Lang, scope: Annotat
 
 
 DRILL = {"departments": "dept", "doctors": "doctor", "drgs": "drg", "months": "period"}
+DRILL_ROWS = 200  # rows on a drill-down page (largest first); the API serves all
 
 
 @pages.get("/hospitals/{hospital_id}/{dimension}", dependencies=[hospital_roles])
@@ -194,7 +195,7 @@ def drill_page(request: Request, hospital_id: str, dimension: Literal["departmen
     reader = request.app.state.reader
     section = _section(dimension, lang, [by, *reports.PERF_COLUMNS],
                        lambda: queries.performance(reader, scope, [by], scheme=scheme, where=where,
-                                                   order="stays" if by != "period" else None, limit=500))
+                                                   order="stays" if by != "period" else None, limit=DRILL_ROWS))
     chart_list = []
     if section.rows:
         top = section.rows[:25]
