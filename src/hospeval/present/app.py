@@ -16,10 +16,10 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
-from jinja2 import Environment
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 

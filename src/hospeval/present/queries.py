@@ -28,6 +28,9 @@ DEFAULT_SCHEME = "chs-drg-1.1"
 SUMMARY = "present_stay_summary"
 FLOWS = "present_referral_flows"
 PAYMENTS = "present_payment_summary"
+# Smaller roll-ups of the stay summary, used when a question needs only their dimensions.
+ROLLUPS = {"present_summary_hospital_month_drg": ("hospital_id", "period", "drg"),
+           "present_summary_hospital_drg": ("hospital_id", "drg")}
 SOURCES = "present_summary_sources"
 SOURCE_TABLES = ("stays", "stay_groups", "drg_reference", "payment_settlements")
 DIMENSIONS = ("hospital_id", "dept", "doctor", "period", "drg")
@@ -165,9 +168,22 @@ def reference(reader: Reader, scheme: str | ibis.Expr) -> ibis.Table | None:
                       risk_grade=ref.risk_grade.cast("int64"))
 
 
+def rollup_for(reader: Reader, columns: set[str]) -> str:
+    """Return the smallest materialised summary having every column in ``columns``."""
+    for name, dims in sorted(ROLLUPS.items(), key=lambda item: len(item[1])):
+        if columns <= set(dims) and reader.has(name):
+            return name
+    return SUMMARY
+
+
 def _performance_expr(reader: Reader, P: Params, scope: Scope, by: list[str], where: list[str],
                       materialised: bool, order: str | None, limit: int | None) -> ibis.Table:
-    s = _in_scope(source(reader, SUMMARY, P.str("scheme"), materialised=materialised), P, scope)
+    if materialised:
+        t = reader.table(rollup_for(reader, set(by) | set(where)))
+        s = t.filter(t.scheme == P.str("scheme")).drop("scheme")
+    else:
+        s = stay_summary_expr(reader, P.str("scheme"))
+    s = _in_scope(s, P, scope)
     for column in where:
         s = s.filter(s[column] == P.str(f"where_{column}"))
     ref = reference(reader, P.str("scheme"))
@@ -207,7 +223,8 @@ def performance(reader: Reader, scope: Scope, by: list[str], *, scheme: str = DE
     materialised = summary_covers(reader, scheme)
     if not materialised and not reader.has("stays"):
         raise NotComputed("stays", "hospeval ingest")
-    shape = ("performance", scope.unrestricted, tuple(by), tuple(columns), materialised, order, limit)
+    shape = ("performance", scope.unrestricted, tuple(by), tuple(columns), materialised,
+             materialised and rollup_for(reader, set(by) | set(columns)), order, limit)
     return reader.query(shape, lambda P: _performance_expr(reader, P, scope, list(by), columns, materialised,
                                                            order, limit),
                         _values(scope, scheme=scheme, **{f"where_{c}": where[c] for c in columns}))

@@ -24,12 +24,18 @@ def build_summaries(reader: Reader, scheme: str) -> dict[str, int]:
         return {}
     warehouse = reader.warehouse
     # Dropped first so that the live expressions read the source tables, not an older summary.
-    for name in (queries.SUMMARY, queries.FLOWS, queries.PAYMENTS, queries.SOURCES):
+    for name in (queries.SUMMARY, *queries.ROLLUPS, queries.FLOWS, queries.PAYMENTS, queries.SOURCES):
         warehouse.con.execute(f'DROP TABLE IF EXISTS "{name}"')
     reader.invalidate()
     # Sorted by hospital so that a one-hospital page reads only that hospital's row groups.
     summary = queries.stay_summary_expr(reader, scheme).mutate(scheme=ibis.literal(scheme))
     counts = {queries.SUMMARY: warehouse.replace(queries.SUMMARY, summary.order_by(["hospital_id", "period"]))}
+    stored = reader.table(queries.SUMMARY)
+    for name, dims in queries.ROLLUPS.items():
+        rollup = stored.group_by(["scheme", *dims]).aggregate(
+            stays=stored.stays.sum(), deaths=stored.deaths.sum(), cost_sum=stored.cost_sum.sum(),
+            los_sum=stored.los_sum.sum())
+        counts[name] = warehouse.replace(name, rollup.order_by(list(dims)))
     flows = queries.referral_flows_expr(reader).order_by(["hospital_id", "period"])
     counts[queries.FLOWS] = warehouse.replace(queries.FLOWS, flows)
     if reader.has("payment_settlements"):
