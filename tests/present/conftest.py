@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from hospeval.present import sample
@@ -21,8 +22,12 @@ USERS = {
 }
 
 
+# Cheap argon2 parameters keep the tests fast; production uses the library defaults.
+FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
 def make_auth() -> AuthStore:
-    auth = AuthStore(":memory:")
+    auth = AuthStore(":memory:", hasher=FAST)
     for name, spec in USERS.items():
         auth.add_user(name, PASSWORD, **spec)
     return auth
@@ -65,3 +70,14 @@ def as_user(app, tokens):
 @pytest.fixture()
 def anon(app):
     return TestClient(app, follow_redirects=False)
+
+
+@pytest.fixture()
+def new_auth():
+    """Return a function making a fresh auth store with one user per role (password PASSWORD)."""
+    return make_auth
+
+
+@pytest.fixture()
+def password():
+    return PASSWORD

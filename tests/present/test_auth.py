@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import pytest
+from argon2 import PasswordHasher
 
 from hospeval.present.auth import AuthError, AuthStore
 
+FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
 
 def test_password_is_stored_as_argon2_hash_only():
-    store = AuthStore(":memory:")
+    store = AuthStore(":memory:")  # the production parameters
     store.add_user("wang", "s3cret-pass", role="hospital", hospital_id="H001")
     stored = store._exec("SELECT password_hash FROM users WHERE username = 'wang'")[0][0]
     assert stored.startswith("$argon2id$")
@@ -14,7 +17,7 @@ def test_password_is_stored_as_argon2_hash_only():
 
 
 def test_login_wrong_password_and_unknown_user_give_none():
-    store = AuthStore(":memory:")
+    store = AuthStore(":memory:", hasher=FAST)
     store.add_user("wang", "s3cret-pass", role="admin")
     assert store.login("wang", "wrong-pass") is None
     assert store.login("nobody", "s3cret-pass") is None
@@ -22,7 +25,7 @@ def test_login_wrong_password_and_unknown_user_give_none():
 
 
 def test_session_expires_and_token_is_stored_hashed():
-    store = AuthStore(":memory:")
+    store = AuthStore(":memory:", hasher=FAST)
     store.add_user("wang", "s3cret-pass", role="admin")
     expired = store.login("wang", "s3cret-pass", hours=-1)
     assert store.principal(expired) is None
@@ -31,7 +34,7 @@ def test_session_expires_and_token_is_stored_hashed():
 
 
 def test_removing_user_or_changing_password_ends_sessions():
-    store = AuthStore(":memory:")
+    store = AuthStore(":memory:", hasher=FAST)
     store.add_user("wang", "s3cret-pass", role="admin")
     token = store.login("wang", "s3cret-pass")
     store.set_password("wang", "another-pass")
@@ -47,14 +50,14 @@ def test_removing_user_or_changing_password_ends_sessions():
     (dict(role="commission", hospital_id="H001"), "hospital_id"),
 ])
 def test_bad_user_definitions_are_refused(kwargs, field):
-    store = AuthStore(":memory:")
+    store = AuthStore(":memory:", hasher=FAST)
     with pytest.raises(AuthError) as err:
         store.add_user("wang", "s3cret-pass", **kwargs)
     assert err.value.field == field
 
 
 def test_short_password_and_duplicate_name_are_refused():
-    store = AuthStore(":memory:")
+    store = AuthStore(":memory:", hasher=FAST)
     with pytest.raises(AuthError, match="at least"):
         store.add_user("wang", "short", role="admin")
     store.add_user("wang", "long-enough", role="admin")
@@ -63,7 +66,7 @@ def test_short_password_and_duplicate_name_are_refused():
 
 
 def test_audit_rows_newest_first_and_filtered():
-    store = AuthStore(":memory:")
+    store = AuthStore(":memory:", hasher=FAST)
     store.add_user("wang", "s3cret-pass", role="admin")
     p = store.user("wang")
     store.audit(p, "view", "/a", 200)

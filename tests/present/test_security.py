@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from hospeval.present.app import route_table
 from hospeval.present.catalog import RESULT_TABLES
 from hospeval.present.security import PUBLIC_PATHS
@@ -174,3 +175,17 @@ def test_audit_log_records_views_exports_and_refusals(as_user):
     actions = {(r["action"], r["target"].split("?")[0]) for r in rows}
     assert ("export", "/api/tables/quality_findings/export.csv") in actions
     assert ("denied", "/hospitals/H002") in actions
+
+
+@pytest.mark.parametrize("url", ["/api/tables/indicator_values?period=%00", "/api/hospitals/H%00/performance",
+                                 "/hospitals/H001%0A", "/api/tables/hospitals?name=%1F"])
+def test_control_characters_are_refused_before_any_query(as_user, url):
+    r = as_user("admin").get(url)
+    assert r.status_code == 400 and "control characters" in r.json()["detail"]
+
+
+def test_quotes_in_filters_are_values_not_sql(as_user):
+    r = as_user("h1").get("/api/tables/quality_findings?rule_id=x' OR '1'='1")
+    assert r.status_code == 200 and r.json()["total"] == 0
+    r = as_user("h1").get("/api/tables/quality_findings?hospital_id=H001' OR hospital_id='H002")
+    assert r.status_code == 403

@@ -190,7 +190,8 @@ def hospital_performance(request: Request, hospital_id: str, scope: Annotated[Sc
                          limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
     """Answer it. Example: ``GET /api/hospitals/H001/performance?by=dept``."""
     hospital_in_scope(request, hospital_id, scope)
-    rows = queries.performance(request.app.state.reader, scope, list(dict.fromkeys(["hospital_id", by])),
+    rows = queries.performance(request.app.state.reader, scope.narrow(hospital_id),
+                               list(dict.fromkeys(["hospital_id", by])),
                                scheme=scheme, where={"hospital_id": hospital_id}, limit=limit)
     return {"hospital_id": hospital_id, "by": by, "rows": rows}
 

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hospeval import __version__
 from hospeval.errors import HospevalError
@@ -62,6 +65,7 @@ def create_app(warehouse: Warehouse, auth: AuthStore, *, output: Path | None = N
     app.state.templates = environment()
     app.state.job_warehouse = lambda: cursor_warehouse(warehouse)
     app.add_middleware(AuditMiddleware)
+    app.add_middleware(ControlCharacterGuard)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (api.public, api.router, api.admin, pages.public_pages, pages.pages, pages.downloads):
         app.include_router(router)
@@ -75,7 +79,8 @@ def create_app(warehouse: Warehouse, auth: AuthStore, *, output: Path | None = N
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "text/html")
+    accept = request.headers.get("accept", "")
+    return not request.url.path.startswith("/api/") and ("text/html" in accept or "json" not in accept)
 
 
 def _error(request: Request, status: int, message: str) -> Response:
@@ -133,9 +138,30 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     def crash(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s", request.url.path)
+        log.error("unhandled error on %s", request.url.path, exc_info=exc)
         return JSONResponse({"detail": "internal error; the administrator can find it in the server log"},
                             status_code=500)
+
+
+class ControlCharacterGuard:
+    """Refuse (400) a path or query string carrying control characters (NUL and friends) before any route.
+
+    Filter values reach SQL as escaped literals, and a NUL would end the literal early in DuckDB's parser.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the request line, then pass it on."""
+        if scope["type"] == "http":
+            text = scope.get("path", "") + unquote(scope.get("query_string", b"").decode("latin-1"))
+            if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+                response = JSONResponse({"detail": "control characters are not allowed in the path or query "
+                                                   "/ 路径或参数包含控制字符"}, status_code=400)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def route_table(app: FastAPI) -> list[tuple[str, str]]:
@@ -155,3 +181,51 @@ def route_table(app: FastAPI) -> list[tuple[str, str]]:
 
     walk(app.routes)
     return [(m, p) for m, p in out if m != "HEAD"]
+
+
+def warm_up(reader: Reader, limit_seconds: float = 120.0, templates: Environment | None = None) -> int:
+    """Compile every page question once (for an unrestricted and a restricted scope) before serving.
+
+    Compiling costs far more than running; doing it before the first user arrives keeps the first pages as
+    fast as the later ones. Returns the number of statements compiled.
+    """
+    import time
+
+    from hospeval.present import queries, reports
+    from hospeval.present.auth import Principal
+    from hospeval.present.scope import Scope
+
+    deadline = time.monotonic() + limit_seconds
+    if not reader.has("hospitals"):
+        return 0
+    everyone = Scope(Principal("warm-up", "admin"), None)
+    ids = [r["hospital_id"] for r in queries.hospitals(reader, everyone)]
+    if not ids:
+        return 0
+    restricted = Scope(Principal("warm-up", "commission"), frozenset(ids))
+    one = Scope(Principal("warm-up", "hospital", hospital_id=ids[0]), frozenset(ids[:1]))
+    steps = [
+        lambda: reports.hospital_sections(reader, one, ids[0]),
+        lambda: reports.jurisdiction_sections(reader, everyone),
+        lambda: reports.jurisdiction_sections(reader, restricted),
+        *[lambda by=by: queries.performance(reader, one, [by], where={"hospital_id": ids[0]},
+                                            order="stays" if by != "period" else None, limit=pages.DRILL_ROWS)
+          for by in ("dept", "doctor", "drg", "period")],
+        *[lambda s=s: queries.consortia(reader, s) for s in (everyone, restricted)],
+        *[lambda s=s: queries.referral_flows(reader, s) for s in (everyone, restricted)],
+        *[lambda s=s, by=by: queries.payment_by(reader, s, by) for s in (everyone, restricted)
+          for by in ("drg", "hospital_id")],
+    ]
+    steps.append(lambda: queries.schemes(reader))
+    env = templates or environment()
+    steps += [lambda name=name: env.get_template(name) for name in
+              ("overview.html", "hospital.html", "drill.html", "consortium.html", "payment.html", "admin.html",
+               "login.html", "error.html", "report.html")]
+    for step in steps:
+        if time.monotonic() > deadline:
+            break
+        try:
+            step()
+        except Exception:  # noqa: BLE001, S112 - a table not computed yet is fine here
+            continue
+    return sum(1 for key in list(reader._memo) if key[0] == "sql")

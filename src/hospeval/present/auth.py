@@ -35,10 +35,8 @@ from hospeval.present.catalog import ROLES
 
 SESSION_HOURS = float(os.environ.get("HOSPEVAL_SESSION_HOURS", "8"))
 MIN_PASSWORD = 8
-_HASHER = PasswordHasher()
-# A valid hash of a random password: verified against when the user is unknown, so timing does not tell
-# whether a user name exists.
-_DUMMY_HASH = _HASHER.hash(secrets.token_hex(16))
+# argon2id with the library's defaults (RFC 9106 "low memory" profile).
+DEFAULT_HASHER = PasswordHasher()
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -105,8 +103,10 @@ def default_auth_path(warehouse: str | Path) -> str:
 class AuthStore:
     """Users, sessions and audit log in one SQLite file (``":memory:"`` for tests)."""
 
-    def __init__(self, path: str | Path = ":memory:") -> None:
+    def __init__(self, path: str | Path = ":memory:", *, hasher: PasswordHasher = DEFAULT_HASHER) -> None:
         self.path = str(path)
+        self.hasher = hasher
+        self._dummy_hash: str | None = None
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._con = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
@@ -114,6 +114,7 @@ class AuthStore:
         with self._lock:
             if self.path != ":memory:":
                 self._con.execute("PRAGMA journal_mode=WAL")
+                self._con.execute("PRAGMA synchronous=NORMAL")
             self._con.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -143,7 +144,7 @@ class AuthStore:
         if self.user(username) is not None:
             raise AuthError(f"user {username!r} exists already", field="username")
         self._exec("INSERT INTO users VALUES (?,?,?,?,?,?,?,1,?)",
-                   (username, _HASHER.hash(password), role, hospital_id, province, city, district,
+                   (username, self.hasher.hash(password), role, hospital_id, province, city, district,
                     _now().isoformat()))
 
     def set_password(self, username: str, password: str) -> None:
@@ -152,7 +153,7 @@ class AuthStore:
             raise AuthError(f"passwords need at least {MIN_PASSWORD} characters", field="password")
         if self.user(username) is None:
             raise AuthError(f"no user {username!r}", field="username")
-        self._exec("UPDATE users SET password_hash = ? WHERE username = ?", (_HASHER.hash(password), username))
+        self._exec("UPDATE users SET password_hash = ? WHERE username = ?", (self.hasher.hash(password), username))
         self._exec("DELETE FROM sessions WHERE username = ?", (username,))
 
     def remove_user(self, username: str) -> None:
@@ -178,9 +179,9 @@ class AuthStore:
     def login(self, username: str, password: str, *, hours: float = SESSION_HOURS) -> str | None:
         """Check a password; return a new session token, or None when the name or password is wrong."""
         rows = self._exec("SELECT password_hash FROM users WHERE username = ? AND active = 1", (username,))
-        stored = rows[0][0] if rows else _DUMMY_HASH
+        stored = rows[0][0] if rows else self._dummy()
         try:
-            _HASHER.verify(stored, password)
+            self.hasher.verify(stored, password)
         except (VerificationError, InvalidHashError):
             return None
         if not rows:
@@ -191,6 +192,13 @@ class AuthStore:
                    (_sha(token), username, now.isoformat(), (now + timedelta(hours=hours)).isoformat()))
         self._exec("DELETE FROM sessions WHERE expires_at < ?", (now.isoformat(),))
         return token
+
+    def _dummy(self) -> str:
+        # A hash of a random password, verified when the user is unknown so that timing does not tell
+        # whether a user name exists.
+        if self._dummy_hash is None:
+            self._dummy_hash = self.hasher.hash(secrets.token_hex(16))
+        return self._dummy_hash
 
     def logout(self, token: str) -> None:
         """End a session."""

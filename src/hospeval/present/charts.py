@@ -21,7 +21,7 @@ def bar(title: str, categories: list[Any], series: dict[str, list[Any]], horizon
                                                                                         else 30}}
     val_axis = {"type": "value"}
     option.update(xAxis=val_axis if horizontal else cat_axis, yAxis=cat_axis if horizontal else val_axis,
-                  legend={"top": 22}, series=[{"type": "bar", "name": k, "data": _nums(v)} for k, v in series.items()])
+                  legend={"top": 4, "right": 10}, series=[{"type": "bar", "name": k, "data": _nums(v)} for k, v in series.items()])
     return option
 
 
@@ -32,20 +32,25 @@ def line(title: str, categories: list[Any], series: dict[str, list[Any]], second
     secondary = secondary or set()
     option.update(xAxis={"type": "category", "data": [str(c) for c in categories]},
                   yAxis=[{"type": "value"}, {"type": "value"}] if secondary else {"type": "value"},
-                  legend={"top": 22},
+                  legend={"top": 4, "right": 10},
                   series=[{"type": "line", "name": k, "data": _nums(v),
                            **({"yAxisIndex": 1} if k in secondary else {})} for k, v in series.items()])
     return option
 
 
 def sankey(title: str, links: list[tuple[str, str, float]]) -> dict[str, Any]:
-    """Sankey of flows ``(source, target, value)``."""
+    """Sankey of flows ``(source, target, value)``.
+
+    Receivers are drawn as their own nodes (``→ name``) so that two-way referrals do not make a cycle, which
+    ECharts' sankey refuses.
+    """
     option = _base(title)
     option["tooltip"] = {"trigger": "item"}
+    links = [(s, f"→ {d}", v) for s, d, v in links]
     names = sorted({n for s, d, _ in links for n in (s, d)})
     option["series"] = [{"type": "sankey", "emphasis": {"focus": "adjacency"}, "left": 20, "right": 160,
                          "data": [{"name": n} for n in names],
-                         "links": [{"source": s, "target": d, "value": v} for s, d, v in links if s != d]}]
+                         "links": [{"source": s, "target": d, "value": v} for s, d, v in links]}]
     return option
 
 

@@ -34,11 +34,12 @@ def serve(host: Annotated[str, typer.Option(help="interface to listen on")] = "1
     """
     import uvicorn
 
-    from hospeval.present.app import create_app
+    from hospeval.present.app import create_app, warm_up
     from hospeval.warehouse import Warehouse
 
     cfg = settings()
     app = create_app(Warehouse(cfg.warehouse), _auth(), output=cfg.output)
+    console.print(f"compiled {warm_up(app.state.reader, templates=app.state.templates)} page queries")
 
     console.print(f"hospeval dashboard on http://{host}:{port}/  (warehouse {cfg.warehouse})")
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -37,6 +37,7 @@ class Reader:
         self._tables: frozenset[str] | None = None
         self._schemas: dict[str, ibis.Schema] = {}
         self._memo: OrderedDict[Hashable, Any] = OrderedDict()
+        self._flights: dict[Hashable, threading.Lock] = {}
         self._cache_size = cache_size
         self.generation = 0
 
@@ -52,19 +53,32 @@ class Reader:
             self._memo.clear()
 
     def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """Return the cached result of ``key`` or compute and keep it (LRU, dropped on invalidate)."""
+        """Return the cached result of ``key`` or compute and keep it (LRU, dropped on invalidate).
+
+        Single flight: when many requests miss the same key at once, one computes and the others wait for it.
+        """
         with self._lock:
             if key in self._memo:
                 self._memo.move_to_end(key)
                 return self._memo[key]
-            generation = self.generation
-        value = compute()
-        with self._lock:
-            if generation == self.generation:
-                self._memo[key] = value
-                while len(self._memo) > self._cache_size:
-                    self._memo.popitem(last=False)
-        return value
+            flight = self._flights.setdefault(key, threading.Lock())
+        with flight:
+            with self._lock:
+                if key in self._memo:
+                    self._memo.move_to_end(key)
+                    return self._memo[key]
+                generation = self.generation
+            try:
+                value = compute()
+            finally:
+                with self._lock:
+                    self._flights.pop(key, None)
+            with self._lock:
+                if generation == self.generation:
+                    self._memo[key] = value
+                    while len(self._memo) > self._cache_size:
+                        self._memo.popitem(last=False)
+            return value
 
     def cursor(self):  # noqa: ANN201 - duckdb type stays inside this module
         """Return a fresh DuckDB cursor on the warehouse (one per thread / request)."""
@@ -122,10 +136,88 @@ class Reader:
         """Run an Ibis expression and return rows as JSON-friendly dicts."""
         return [_jsonable(row) for row in self.arrow(expr).to_pylist()]
 
+    # -- compiled query templates ------------------------------------------------------------------
+    def query(self, shape: Hashable, build: Callable[[Params], ibis.Expr], values: dict[str, Any], *,
+              page: tuple[int, int] | None = None) -> list[dict[str, Any]]:
+        """Run a query whose SQL is compiled once per ``shape`` and whose values are bound parameters.
+
+        ``build(P)`` makes the Ibis expression, taking every run-time value from ``P`` (``P.str("name")``,
+        ``P.strs("name")``, ``P.num("name")``); ``values`` gives them. Compiling an Ibis expression costs tens of
+        milliseconds, running it on a summary table a few; so a page that asks ten questions pays the compile
+        once per question shape, not per request, and values never enter the SQL text. ``page`` (limit,
+        offset) is appended as bound ``LIMIT`` / ``OFFSET``.
+        """
+        template = self.memo(("sql", shape), lambda: Params.template(build))
+        if template is None:  # a parameter did not survive compilation: compile with the values inlined
+            sql, bound = ibis.to_sql(build(Params(values)), dialect="duckdb"), {}
+        else:
+            sql, names = template
+            bound = {name: values[name] for name in names}
+        if page is not None:
+            sql = f"{sql}\nLIMIT CAST($page_limit AS BIGINT) OFFSET CAST($page_offset AS BIGINT)"
+            bound.update(page_limit=int(page[0]), page_offset=int(page[1]))
+        cur = self.cursor()
+        try:
+            table = cur.execute(sql, bound).to_arrow_table()
+        finally:
+            cur.close()
+        return [_jsonable(row) for row in table.to_pylist()]
+
     def scalar(self, expr: ibis.Expr) -> Any:
         """Run a scalar Ibis expression."""
         table = self.arrow(expr.name("value").as_table())
         return _value(table.column(0)[0].as_py()) if table.num_rows else None
+
+
+class Params:
+    """Hands out the run-time values of a query: as sentinels while compiling a template, else as literals."""
+
+    _CASTS = {"string": "VARCHAR", "array<string>": "VARCHAR[]", "float64": "DOUBLE"}
+
+    def __init__(self, values: dict[str, Any] | None = None) -> None:
+        self.values = values  # None while compiling a template
+        self.sentinels: dict[str, tuple[Any, Any, str]] = {}  # name -> (ibis param, sentinel, type)
+
+    def _param(self, name: str, dtype: str, sentinel: Any) -> ibis.Expr:
+        if self.values is not None:
+            return ibis.literal(self.values[name], type=dtype)
+        if name in self.sentinels:  # the same value used twice is one parameter
+            return self.sentinels[name][0]
+        param = ibis.param(dtype)
+        self.sentinels[name] = (param, sentinel, dtype)
+        return param
+
+    def str(self, name: str) -> ibis.Expr:
+        """Return a text parameter."""
+        return self._param(name, "string", f"__hospeval_{name}__")
+
+    def strs(self, name: str) -> ibis.Expr:
+        """Return a list-of-texts parameter (use ``P.strs(n).contains(column)`` for membership)."""
+        return self._param(name, "array<string>", [f"__hospeval_{name}__"])
+
+    def num(self, name: str) -> ibis.Expr:
+        """Return a number parameter."""
+        return self._param(name, "float64", 0.000123456789 + len(self.sentinels) * 1e-12)
+
+    @classmethod
+    def template(cls, build: Callable[[Params], ibis.Expr]) -> tuple[str, tuple[str, ...]] | None:
+        """Compile ``build`` with sentinels, then turn each sentinel into a named DuckDB parameter."""
+        params = cls()
+        expr = build(params)
+        sql = ibis.to_sql(expr, dialect="duckdb", params={p: s for p, s, _ in params.sentinels.values()})
+        names = []
+        for name, (_, sentinel, dtype) in params.sentinels.items():
+            if isinstance(sentinel, list):
+                text = f"['{sentinel[0]}']"
+            elif isinstance(sentinel, str):
+                text = f"'{sentinel}'"
+            else:
+                text = repr(sentinel)
+            if text not in sql:
+                return None
+            sql = sql.replace(text, f"CAST(${name} AS {cls._CASTS[dtype]})")
+            names.append(name)
+        return sql, tuple(names)
 
 
 def _value(value: Any) -> Any:

@@ -88,7 +88,7 @@ def overview(request: Request, lang: Lang, principal: Annotated[Principal, Depen
     if principal.role == "insurance":
         return RedirectResponse("/payment", status_code=303)
     reader = request.app.state.reader
-    grades = _section("by_grade", lang, ["level", "category", "hospitals", "beds"],
+    grades = _section("by_grade", lang, ["level", "category", "hospital_count", "beds"],
                       lambda: queries.hospitals_by_grade(reader, scope) if reader.has("hospitals")
                       else _missing("hospitals", "hospeval ingest"))
     ranking = _section("ranking", lang, ["peer_group", "rank", "hospital_id", "hospital_name", "score", "grade",
@@ -104,7 +104,7 @@ def overview(request: Request, lang: Lang, principal: Annotated[Principal, Depen
         cats = sorted({str(r["category"]) for r in grades.rows})
         chart_list.append(charts.bar(t("by_grade", lang), [_code("hospital_level", lv, lang) for lv in levels],
                                      {_code("hospital_category", c, lang): [
-                                         sum(r["hospitals"] for r in grades.rows
+                                         sum(r["hospital_count"] for r in grades.rows
                                              if str(r["level"]) == lv and str(r["category"]) == c)
                                          for lv in levels] for c in cats}))
     if perf.rows and "cmi" in perf.rows[0]:
@@ -149,6 +149,7 @@ def hospital_page(request: Request, hospital_id: str, lang: Lang, scope: Annotat
                   scheme: str = queries.DEFAULT_SCHEME) -> Response:
     """One hospital: score, points lost, DRG mix, CMI, indexes, low-risk mortality, quality, trends."""
     hospital_in_scope(request, hospital_id, scope)
+    scope = scope.narrow(hospital_id)
     reader = request.app.state.reader
     sections = {s.key: s for s in reports.hospital_sections(reader, scope, hospital_id, lang, scheme)}
     chart_list = []
@@ -176,6 +177,7 @@ def hospital_page(request: Request, hospital_id: str, lang: Lang, scope: Annotat
 
 
 DRILL = {"departments": "dept", "doctors": "doctor", "drgs": "drg", "months": "period"}
+DRILL_ROWS = 200  # rows on a drill-down page (largest first); the API serves all
 
 
 @pages.get("/hospitals/{hospital_id}/{dimension}", dependencies=[hospital_roles])
@@ -186,13 +188,14 @@ def drill_page(request: Request, hospital_id: str, dimension: Literal["departmen
                drg: Annotated[str | None, Query(max_length=32)] = None) -> Response:
     """Drill-down of one hospital by department, doctor, DRG or month, optionally within one of the others."""
     hospital_in_scope(request, hospital_id, scope)
+    scope = scope.narrow(hospital_id)
     by = DRILL[dimension]
     where = {"hospital_id": hospital_id, **{k: v for k, v in (("dept", dept), ("doctor", doctor), ("drg", drg))
                                             if v and k != by}}
     reader = request.app.state.reader
     section = _section(dimension, lang, [by, *reports.PERF_COLUMNS],
                        lambda: queries.performance(reader, scope, [by], scheme=scheme, where=where,
-                                                   order="stays" if by != "period" else None, limit=500))
+                                                   order="stays" if by != "period" else None, limit=DRILL_ROWS))
     chart_list = []
     if section.rows:
         top = section.rows[:25]
@@ -285,6 +288,7 @@ def hospital_report(request: Request, hospital_id: str, fmt: Literal["xlsx", "ht
                     scope: Annotated[Scope, Depends(scope_of)], scheme: str = queries.DEFAULT_SCHEME) -> Response:
     """Answer it. Example: ``GET /api/reports/hospitals/H001/xlsx``."""
     hospital_in_scope(request, hospital_id, scope)
+    scope = scope.narrow(hospital_id)
     reader = request.app.state.reader
     sections = reports.hospital_sections(reader, scope, hospital_id, lang, scheme)
     title = reports.hospital_title(reader, scope, hospital_id, lang)

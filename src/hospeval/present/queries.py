@@ -20,13 +20,19 @@ from typing import Any, TypeVar
 
 import ibis
 
-from hospeval.present.db import Reader
+from hospeval.present.db import Params, Reader
 from hospeval.present.scope import Scope
 from hospeval.present.tables import NotComputed
 
 DEFAULT_SCHEME = "chs-drg-1.1"
 SUMMARY = "present_stay_summary"
 FLOWS = "present_referral_flows"
+PAYMENTS = "present_payment_summary"
+# Smaller roll-ups of the stay summary, used when a question needs only their dimensions.
+ROLLUPS = {"present_summary_hospital_month_drg": ("hospital_id", "period", "drg"),
+           "present_summary_hospital_drg": ("hospital_id", "drg")}
+SOURCES = "present_summary_sources"
+SOURCE_TABLES = ("stays", "stay_groups", "drg_reference", "payment_settlements")
 DIMENSIONS = ("hospital_id", "dept", "doctor", "period", "drg")
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,7 +59,7 @@ def cached(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def stay_summary_expr(reader: Reader, scheme: str) -> ibis.Table:
+def stay_summary_expr(reader: Reader, scheme: str | ibis.Expr) -> ibis.Table:
     """Stays aggregated by hospital, department, doctor, month and DRG (the live form of the summary)."""
     if not reader.has("stays"):
         raise NotComputed("stays", "hospeval ingest")
@@ -85,16 +91,58 @@ def referral_flows_expr(reader: Reader) -> ibis.Table:
         stays=out.count())
 
 
-def source(reader: Reader, name: str, scheme: str = DEFAULT_SCHEME) -> ibis.Table:
+def source_rows(reader: Reader, table: str) -> int:
+    """Return the row count of ``table`` (-1 when it does not exist)."""
+    return int(reader.scalar(reader.table(table).count())) if reader.has(table) else -1
+
+
+def summaries_fresh(reader: Reader) -> bool:
+    """Return true when the sources of the materialised summaries have the row counts they had when built."""
+    if not reader.has(SOURCES):
+        return False
+
+    def check() -> bool:
+        stored = {r["source"]: r["rows"] for r in reader.records(reader.table(SOURCES))}
+        return all(stored.get(t) == source_rows(reader, t) for t in SOURCE_TABLES)
+
+    return reader.memo(("summaries_fresh",), check)
+
+
+def summary_covers(reader: Reader, scheme: str) -> bool:
+    """Return true when the materialised summary exists, is fresh and holds ``scheme``."""
+    if not reader.has(SUMMARY) or not summaries_fresh(reader):
+        return False
+
+    def check() -> bool:
+        t = reader.table(SUMMARY)
+        return bool(reader.scalar(t.filter(t.scheme == scheme).count()))
+
+    return reader.memo(("summary_covers", scheme), check)
+
+
+def source(reader: Reader, name: str, scheme: str | ibis.Expr = DEFAULT_SCHEME, *,
+           materialised: bool | None = None) -> ibis.Table:
     """Return the materialised summary when it exists (and fits the scheme), else its live expression."""
     if name == FLOWS:
-        return reader.table(FLOWS) if reader.has(FLOWS) else referral_flows_expr(reader)
-    if reader.has(SUMMARY):
+        fresh = reader.has(FLOWS) and summaries_fresh(reader)
+        return reader.table(FLOWS) if fresh else referral_flows_expr(reader)
+    if materialised is None:
+        materialised = isinstance(scheme, str) and summary_covers(reader, scheme)
+    if materialised:
         t = reader.table(SUMMARY)
-        t = t.filter(t.scheme == scheme)
-        if reader.scalar(t.count()):
-            return t.drop("scheme")
+        return t.filter(t.scheme == scheme).drop("scheme")
     return stay_summary_expr(reader, scheme)
+
+
+def _in_scope(table: ibis.Table, P: Params, scope: Scope, column: str = "hospital_id") -> ibis.Table:
+    """Keep rows of hospitals in scope, the list being the bound parameter ``scope``."""
+    if scope.hospitals is None:
+        return table
+    return table.filter(P.strs("scope").contains(table[column]))
+
+
+def _values(scope: Scope, **values: Any) -> dict[str, Any]:
+    return {"scope": sorted(scope.hospitals) if scope.hospitals is not None else None, **values}
 
 
 def schemes(reader: Reader) -> list[str]:
@@ -107,7 +155,7 @@ def schemes(reader: Reader) -> list[str]:
     return sorted(found, key=lambda s: (s != DEFAULT_SCHEME, s)) or [DEFAULT_SCHEME]
 
 
-def reference(reader: Reader, scheme: str) -> ibis.Table | None:
+def reference(reader: Reader, scheme: str | ibis.Expr) -> ibis.Table | None:
     """Return the newest ``drg_reference`` version of ``scheme`` (None before ``hospeval reference``)."""
     if not reader.has("drg_reference"):
         return None
@@ -117,18 +165,28 @@ def reference(reader: Reader, scheme: str) -> ibis.Table | None:
     ref = ref.inner_join(newest, ref.version == newest.v)
     return ref.select(r_drg=ref.drg, weight=ref.relative_weight.cast("float64"),
                       ref_cost=ref.mean_cost.cast("float64"), ref_los=ref.mean_los.cast("float64"),
-                      risk_grade=ref.risk_grade.cast("int64"), drg_name_ref=ibis.literal(None, "string"))
+                      risk_grade=ref.risk_grade.cast("int64"))
 
 
-@cached
-def performance(reader: Reader, scope: Scope, by: list[str], *, scheme: str = DEFAULT_SCHEME,
-                where: dict[str, str] | None = None, order: str | None = None,
-                limit: int | None = None) -> list[dict[str, Any]]:
-    """DRG performance figures grouped by ``by`` (a subset of hospital_id, dept, doctor, period, drg)."""
-    s = scope.filter(source(reader, SUMMARY, scheme))
-    for column, value in (where or {}).items():
-        s = s.filter(s[column] == value)
-    ref = reference(reader, scheme)
+def rollup_for(reader: Reader, columns: set[str]) -> str:
+    """Return the smallest materialised summary having every column in ``columns``."""
+    for name, dims in sorted(ROLLUPS.items(), key=lambda item: len(item[1])):
+        if columns <= set(dims) and reader.has(name):
+            return name
+    return SUMMARY
+
+
+def _performance_expr(reader: Reader, P: Params, scope: Scope, by: list[str], where: list[str],
+                      materialised: bool, order: str | None, limit: int | None) -> ibis.Table:
+    if materialised:
+        t = reader.table(rollup_for(reader, set(by) | set(where)))
+        s = t.filter(t.scheme == P.str("scheme")).drop("scheme")
+    else:
+        s = stay_summary_expr(reader, P.str("scheme"))
+    s = _in_scope(s, P, scope)
+    for column in where:
+        s = s.filter(s[column] == P.str(f"where_{column}"))
+    ref = reference(reader, P.str("scheme"))
     if ref is not None:
         s = s.left_join(ref, s.drg == ref.r_drg)
         grouped = s.drg.notnull() & s.weight.notnull()
@@ -144,17 +202,32 @@ def performance(reader: Reader, scope: Scope, by: list[str], *, scheme: str = DE
     else:
         metrics = dict(grouped=ibis.ifelse(s.drg.notnull(), s.stays, 0).sum())
     agg = s.group_by(by).aggregate(stays=s.stays.sum(), deaths=s.deaths.sum(), cost_sum=s.cost_sum.sum(),
-                                   los_sum=s.los_sum.sum(), drgs=s.drg.nunique(), **metrics)
+                                   los_sum=s.los_sum.sum(), drg_count=s.drg.nunique(), **metrics)
     out = agg.mutate(mean_cost=agg.cost_sum / agg.stays.nullif(0), mean_los=agg.los_sum / agg.stays.nullif(0),
                      mortality=agg.deaths / agg.stays.nullif(0))
     if ref is not None:
         g = out.grouped.nullif(0)
         out = out.mutate(cmi=out.weight_sum / g, cost_index=out.cost_ratio / g, time_index=out.los_ratio / g,
                          low_risk_mortality=out.low_risk_deaths / out.low_risk_stays.nullif(0))
-    out = out.order_by(ibis.desc(order) if order else by)
-    if limit:
-        out = out.limit(limit)
-    return reader.records(out)
+    out = out.order_by([ibis.desc(order), *by] if order else by)
+    return out.limit(limit) if limit else out
+
+
+@cached
+def performance(reader: Reader, scope: Scope, by: list[str], *, scheme: str = DEFAULT_SCHEME,
+                where: dict[str, str] | None = None, order: str | None = None,
+                limit: int | None = None) -> list[dict[str, Any]]:
+    """DRG performance figures grouped by ``by`` (a subset of hospital_id, dept, doctor, period, drg)."""
+    where = where or {}
+    columns = sorted(where)
+    materialised = summary_covers(reader, scheme)
+    if not materialised and not reader.has("stays"):
+        raise NotComputed("stays", "hospeval ingest")
+    shape = ("performance", scope.unrestricted, tuple(by), tuple(columns), materialised,
+             materialised and rollup_for(reader, set(by) | set(columns)), order, limit)
+    return reader.query(shape, lambda P: _performance_expr(reader, P, scope, list(by), columns, materialised,
+                                                           order, limit),
+                        _values(scope, scheme=scheme, **{f"where_{c}": where[c] for c in columns}))
 
 
 @cached
@@ -162,11 +235,10 @@ def drg_mix(reader: Reader, scope: Scope, hospital_id: str, scheme: str, limit: 
     """Return the hospital's DRGs by stays, with the reference weight and mean cost beside its own."""
     rows = performance(reader, scope, ["drg"], scheme=scheme, where={"hospital_id": hospital_id},
                        order="stays", limit=limit + 1)
-    ref = reference(reader, scheme)
-    standards = {}
-    if ref is not None:
-        standards = {r["r_drg"]: r for r in reader.records(ref.select("r_drg", "weight", "ref_cost", "ref_los",
-                                                                       "risk_grade"))}
+    standards: dict[str, dict] = {}
+    if reader.has("drg_reference"):
+        standards = {r["r_drg"]: r for r in reader.query(
+            ("reference",), lambda P: reference(reader, P.str("scheme")), {"scheme": scheme})}
     for row in rows:
         row.update({k: v for k, v in standards.get(row["drg"], {}).items() if k != "r_drg"})
     return [r for r in rows if r["drg"] is not None][:limit]
@@ -177,8 +249,8 @@ def hospitals(reader: Reader, scope: Scope) -> list[dict[str, Any]]:
     """Hospitals in scope."""
     if not reader.has("hospitals"):
         raise NotComputed("hospitals", "hospeval ingest")
-    t = scope.filter(reader.table("hospitals"))
-    return reader.records(t.order_by(["level", "hospital_id"]))
+    return reader.query(("hospitals", scope.unrestricted), lambda P: _in_scope(
+        reader.table("hospitals"), P, scope).order_by(["level", "hospital_id"]), _values(scope))
 
 
 @cached
@@ -186,34 +258,55 @@ def hospital(reader: Reader, scope: Scope, hospital_id: str) -> dict[str, Any] |
     """One hospital's row (scope checked by the caller)."""
     if not reader.has("hospitals"):
         return None
-    t = reader.table("hospitals")
-    rows = reader.records(t.filter(t.hospital_id == hospital_id))
+
+    def build(P: Params) -> ibis.Table:
+        t = reader.table("hospitals")
+        return t.filter(t.hospital_id == P.str("hospital_id"))
+
+    rows = reader.query(("hospital",), build, {"hospital_id": hospital_id})
     return rows[0] if rows else None
 
 
 @cached
 def hospitals_by_grade(reader: Reader, scope: Scope) -> list[dict[str, Any]]:
     """Count of hospitals by level and category."""
-    t = scope.filter(reader.table("hospitals"))
-    return reader.records(t.group_by(["level", "category"]).aggregate(hospitals=t.count(),
-                                                                      beds=t.beds.sum()).order_by(
-        [ibis.desc("level"), "category"]))
+    def build(P: Params) -> ibis.Table:
+        t = _in_scope(reader.table("hospitals"), P, scope)
+        return t.group_by(["level", "category"]).aggregate(hospital_count=t.count(), beds=t.beds.sum()).order_by(
+            [ibis.desc("level"), "category"])
+
+    return reader.query(("by_grade", scope.unrestricted), build, _values(scope))
 
 
 @cached
 def latest_scores(reader: Reader, scope: Scope, hospital_id: str | None = None) -> list[dict[str, Any]]:
-    """Return evaluation scores of the newest run, by peer group and rank."""
+    """Return the evaluation scores of the newest run, by peer group and rank."""
     if not reader.has("evaluation_scores"):
         raise NotComputed("evaluation_scores", "hospeval evaluate")
-    t = scope.filter(reader.table("evaluation_scores"))
-    newest = reader.table("evaluation_scores").aggregate(r=lambda x: x.run_id.max())
-    t = t.inner_join(newest, t.run_id == newest.r).drop("r")
-    if hospital_id:
-        t = t.filter(t.hospital_id == hospital_id)
-    if reader.has("hospitals"):
-        h = reader.table("hospitals").select(h_id="hospital_id", hospital_name="name", level="level")
-        t = t.left_join(h, t.hospital_id == h.h_id).drop("h_id")
-    return reader.records(t.order_by(["indicator_set", "method", "peer_group", "rank", "hospital_id"]))
+    with_names = reader.has("hospitals")
+
+    def build(P: Params) -> ibis.Table:
+        t = _in_scope(reader.table("evaluation_scores"), P, scope)
+        newest = reader.table("evaluation_scores").aggregate(r=lambda x: x.run_id.max())
+        t = t.inner_join(newest, t.run_id == newest.r).drop("r")
+        if hospital_id:
+            t = t.filter(t.hospital_id == P.str("hospital_id"))
+        if with_names:
+            h = reader.table("hospitals").select(h_id="hospital_id", hospital_name="name", level="level")
+            t = t.left_join(h, t.hospital_id == h.h_id).drop("h_id")
+        return t.order_by(["indicator_set", "method", "peer_group", "rank", "hospital_id"])
+
+    shape = ("latest_scores", scope.unrestricted, hospital_id is None, with_names)
+    return reader.query(shape, build, _values(scope, hospital_id=hospital_id))
+
+
+def _newest_run_of_hospital(reader: Reader, table: str, P: Params, extra: Callable | None = None) -> ibis.Table:
+    t = reader.table(table)
+    t = t.filter(t.hospital_id == P.str("hospital_id"))
+    if extra is not None:
+        t = t.filter(extra(t))
+    newest = t.aggregate(r=t.run_id.max())
+    return t.inner_join(newest, t.run_id == newest.r).drop("r")
 
 
 @cached
@@ -221,12 +314,13 @@ def indicator_points(reader: Reader, scope: Scope, hospital_id: str) -> list[dic
     """Points per indicator of one hospital (``evaluation_indicator_scores``), biggest loss first."""
     if not reader.has("evaluation_indicator_scores"):
         raise NotComputed("evaluation_indicator_scores", "hospeval evaluate")
-    t = reader.table("evaluation_indicator_scores")
-    t = t.filter(t.hospital_id == hospital_id)
-    newest = t.aggregate(r=t.run_id.max())
-    t = t.inner_join(newest, t.run_id == newest.r).drop("r")
-    order = [ibis.desc("points_lost")] if "points_lost" in t.columns else ["indicator_id"]
-    return reader.records(t.order_by(order))
+    has_points = "points_lost" in reader.schema("evaluation_indicator_scores").names
+
+    def build(P: Params) -> ibis.Table:
+        t = _newest_run_of_hospital(reader, "evaluation_indicator_scores", P)
+        return t.order_by([ibis.desc("points_lost"), "indicator_id"] if has_points else ["indicator_id"])
+
+    return reader.query(("indicator_points", has_points), build, {"hospital_id": hospital_id})
 
 
 @cached
@@ -234,11 +328,12 @@ def indicator_values(reader: Reader, scope: Scope, hospital_id: str, limit: int 
     """Return the hospital-level indicator values of one hospital (newest run)."""
     if not reader.has("indicator_values"):
         raise NotComputed("indicator_values", "hospeval indicators")
-    t = reader.table("indicator_values")
-    t = t.filter((t.hospital_id == hospital_id) & (t.level == "hospital"))
-    newest = t.aggregate(r=t.run_id.max())
-    t = t.inner_join(newest, t.run_id == newest.r).drop("r")
-    return reader.records(t.order_by(["indicator_set", "indicator_id", "period"]).limit(limit))
+
+    def build(P: Params) -> ibis.Table:
+        t = _newest_run_of_hospital(reader, "indicator_values", P, lambda x: x.level == "hospital")
+        return t.order_by(["indicator_set", "indicator_id", "period"]).limit(limit)
+
+    return reader.query(("indicator_values", limit), build, {"hospital_id": hospital_id})
 
 
 @cached
@@ -246,32 +341,45 @@ def quality_summary(reader: Reader, scope: Scope, hospital_id: str) -> list[dict
     """Whole-hospital quality scores of one hospital."""
     if not reader.has("quality_scores"):
         raise NotComputed("quality_scores", "hospeval quality")
-    t = reader.table("quality_scores")
-    return reader.records(t.filter((t.hospital_id == hospital_id) & t.dept.isnull()).order_by("indicator"))
+
+    def build(P: Params) -> ibis.Table:
+        t = reader.table("quality_scores")
+        return t.filter((t.hospital_id == P.str("hospital_id")) & t.dept.isnull()).order_by("indicator")
+
+    return reader.query(("quality_summary",), build, {"hospital_id": hospital_id})
 
 
 @cached
 def consortia(reader: Reader, scope: Scope) -> list[dict[str, Any]]:
     """Consortia in scope with their member hospitals."""
-    t = scope.filter(reader.table("hospitals"))
-    t = t.filter(t.consortium_id.notnull())
-    return reader.records(t.select("consortium_id", "consortium_role", "hospital_id", "name", "level", "district")
-                          .order_by(["consortium_id", "consortium_role", "hospital_id"]))
+    def build(P: Params) -> ibis.Table:
+        t = _in_scope(reader.table("hospitals"), P, scope)
+        t = t.filter(t.consortium_id.notnull())
+        return t.select("consortium_id", "consortium_role", "hospital_id", "name", "level", "district").order_by(
+            ["consortium_id", "consortium_role", "hospital_id"])
+
+    return reader.query(("consortia", scope.unrestricted), build, _values(scope))
 
 
 @cached
 def referral_flows(reader: Reader, scope: Scope, limit: int = 200) -> list[dict[str, Any]]:
     """Transfers out by sending hospital and receiving institution (matched to a hospital by name)."""
-    f = scope.filter(source(reader, FLOWS))
-    f = f.group_by(["hospital_id", "receiving_institution", "discharge_disposition"]).aggregate(
-        stays=f.stays.sum())
-    if reader.has("hospitals"):
-        h = reader.table("hospitals")
-        sender = h.select(s_id="hospital_id", sender_name="name", sender_consortium="consortium_id")
-        receiver = h.select(r_name="name", receiver_id="hospital_id", receiver_consortium="consortium_id")
-        f = f.left_join(sender, f.hospital_id == sender.s_id).drop("s_id")
-        f = f.left_join(receiver, f.receiving_institution == receiver.r_name).drop("r_name")
-    return reader.records(f.order_by([ibis.desc("stays"), "hospital_id"]).limit(limit))
+    with_names = reader.has("hospitals")
+
+    def build(P: Params) -> ibis.Table:
+        f = _in_scope(source(reader, FLOWS), P, scope)
+        f = f.group_by(["hospital_id", "receiving_institution", "discharge_disposition"]).aggregate(
+            stays=f.stays.sum())
+        if with_names:
+            h = reader.table("hospitals")
+            sender = h.select(s_id="hospital_id", sender_name="name", sender_consortium="consortium_id")
+            receiver = h.select(r_name="name", receiver_id="hospital_id", receiver_consortium="consortium_id")
+            f = f.left_join(sender, f.hospital_id == sender.s_id).drop("s_id")
+            f = f.left_join(receiver, f.receiving_institution == receiver.r_name).drop("r_name")
+        return f.order_by([ibis.desc("stays"), "hospital_id", "receiving_institution"]).limit(limit)
+
+    shape = ("referral_flows", scope.unrestricted, with_names, reader.has(FLOWS) and summaries_fresh(reader), limit)
+    return reader.query(shape, build, _values(scope))
 
 
 @cached
@@ -279,10 +387,24 @@ def referral_facts(reader: Reader, scope: Scope) -> list[dict[str, Any]]:
     """Referral counts reported in ``hospital_facts`` (up / down), summed over periods."""
     if not reader.has("hospital_facts"):
         return []
-    t = scope.filter(reader.table("hospital_facts"))
-    t = t.filter(t.metric.isin(["referrals_up", "referrals_down_outpatient", "referrals_down_inpatient"]))
-    return reader.records(t.group_by(["hospital_id", "metric"]).aggregate(value=t.value.sum())
-                          .order_by(["hospital_id", "metric"]))
+
+    def build(P: Params) -> ibis.Table:
+        t = _in_scope(reader.table("hospital_facts"), P, scope)
+        t = t.filter(t.metric.isin(["referrals_up", "referrals_down_outpatient", "referrals_down_inpatient"]))
+        return t.group_by(["hospital_id", "metric"]).aggregate(value=t.value.sum()).order_by(
+            ["hospital_id", "metric"])
+
+    return reader.query(("referral_facts", scope.unrestricted), build, _values(scope))
+
+
+def payment_summary_expr(reader: Reader) -> ibis.Table:
+    """Settlements of the newest payment run, summed by scheme, hospital, group and case type."""
+    t = reader.table("payment_settlements")
+    newest = t.aggregate(r=t.run_id.max())
+    t = t.inner_join(newest, t.run_id == newest.r).drop("r")
+    keys = [c for c in ("scheme", "hospital_id", "drg", "dip_group", "case_type") if c in t.columns]
+    return t.group_by(keys).aggregate(cases=t.count(), cost=t.cost.cast("float64").sum(),
+                                      payment=t.payment.cast("float64").sum())
 
 
 @cached
@@ -295,12 +417,18 @@ def payment_by(reader: Reader, scope: Scope, by: str, *, factor: float = 1.0, ho
     """
     if not reader.has("payment_settlements"):
         raise NotComputed("payment_settlements", "hospeval payment")
-    t = scope.filter(reader.table("payment_settlements"))
-    if by not in t.columns:
+    if by not in reader.schema("payment_settlements").names:
         return []
-    if hospital_id:
-        t = t.filter(t.hospital_id == hospital_id)
-    cost, pay = t.cost.cast("float64"), t.payment.cast("float64")
-    agg = t.group_by(by).aggregate(cases=t.count(), cost=cost.sum(), payment=pay.sum(),
-                                   surplus=(pay - cost).sum(), what_if_surplus=(pay * factor - cost).sum())
-    return reader.records(agg.order_by([agg.surplus, by]).limit(limit))
+    stored = reader.has(PAYMENTS) and summaries_fresh(reader)
+
+    def build(P: Params) -> ibis.Table:
+        t = reader.table(PAYMENTS) if stored else payment_summary_expr(reader)
+        t = _in_scope(t, P, scope)
+        if hospital_id:
+            t = t.filter(t.hospital_id == P.str("hospital_id"))
+        agg = t.group_by(by).aggregate(cases=t.cases.sum(), cost=t.cost.sum(), payment=t.payment.sum())
+        agg = agg.mutate(surplus=agg.payment - agg.cost, what_if_surplus=agg.payment * P.num("factor") - agg.cost)
+        return agg.order_by([agg.surplus, by]).limit(limit)
+
+    shape = ("payment_by", scope.unrestricted, by, hospital_id is None, limit, stored)
+    return reader.query(shape, build, _values(scope, factor=float(factor), hospital_id=hospital_id))

@@ -44,7 +44,7 @@ def _section(key: str, lang: str, columns: list[str], fetch: Any) -> Section:
     return Section(key, t(key, lang), cols, rows)
 
 
-PERF_COLUMNS = ["stays", "drgs", "cmi", "cost_index", "time_index", "low_risk_mortality", "mortality",
+PERF_COLUMNS = ["stays", "drg_count", "cmi", "cost_index", "time_index", "low_risk_mortality", "mortality",
                 "mean_cost", "mean_los"]
 
 
@@ -59,7 +59,7 @@ def hospital_sections(reader: Reader, scope: Scope, hospital_id: str, lang: str 
         _section("score", lang, ["indicator_set", "method", "peer_group", "score", "rank", "grade", "percentile"],
                  lambda: queries.latest_scores(reader, scope, hospital_id)),
         _section("performance", lang, PERF_COLUMNS, perf("hospital_id")),
-        _section("points_lost", lang, [], lambda: queries.indicator_points(reader, scope, hospital_id)),
+        _section("points_lost", lang, ["indicator_set", "indicator_id", "weight", "score", "points_lost"], lambda: queries.indicator_points(reader, scope, hospital_id)),
         _section("indicator_values", lang, ["indicator_set", "indicator_id", "period", "numerator",
                                             "denominator", "value"],
                  lambda: queries.indicator_values(reader, scope, hospital_id)),
@@ -80,17 +80,23 @@ def jurisdiction_sections(reader: Reader, scope: Scope, lang: str = "zh",
     return [
         _section("ranking", lang, ["peer_group", "rank", "hospital_id", "hospital_name", "score", "grade",
                                    "percentile"], lambda: queries.latest_scores(reader, scope)),
-        _section("by_grade", lang, ["level", "category", "hospitals", "beds"],
+        _section("by_grade", lang, ["level", "category", "hospital_count", "beds"],
                  lambda: queries.hospitals_by_grade(reader, scope)),
         _section("performance", lang, ["hospital_id", *PERF_COLUMNS],
                  lambda: queries.performance(reader, scope, ["hospital_id"], scheme=scheme)),
     ]
 
 
+COUNT_COLUMNS = frozenset({"stays", "deaths", "cases", "grouped", "drg_count", "hospital_count", "beds", "rank",
+                           "n_stays", "low_risk_stays", "low_risk_deaths"})
+
+
 def fmt(value: Any, column: str = "") -> str:
-    """Format a cell for HTML (numbers rounded, rates as percent)."""
+    """Format a cell for HTML (counts as integers, rates as percent, indexes to 3 places)."""
     if value is None:
         return "—"
+    if column in COUNT_COLUMNS and isinstance(value, int | float):
+        return f"{int(value):,}"
     if isinstance(value, float):
         if column in ("mortality", "low_risk_mortality", "percentile", "ratio"):
             return f"{value * 100:.2f}%" if column != "percentile" or value <= 1 else f"{value:.1f}"

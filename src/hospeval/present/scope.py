@@ -47,6 +47,14 @@ class Scope:
         if not self.allows(hospital_id):
             raise Forbidden()
 
+    def narrow(self, hospital_id: str) -> Scope:
+        """Check ``hospital_id`` and return the scope of that one hospital.
+
+        Pages about one hospital use it, so that every user allowed to see the hospital shares cached results.
+        """
+        self.check(hospital_id)
+        return Scope(self.principal, frozenset({hospital_id}))
+
     def filter(self, table: ibis.Table, column: str = "hospital_id") -> ibis.Table:
         """Keep the rows of ``table`` whose ``column`` is in scope."""
         if self.hospitals is None:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import ibis
+import pyarrow as pa
 
 from hospeval.pipeline import RunContext, StageSummary
 from hospeval.present import queries, reports
@@ -22,14 +23,28 @@ def build_summaries(reader: Reader, scheme: str) -> dict[str, int]:
     if not reader.has("stays"):
         return {}
     warehouse = reader.warehouse
-    # Dropped first so that the live expressions read stays, not an older summary.
-    for name in (queries.SUMMARY, queries.FLOWS):
+    # Dropped first so that the live expressions read the source tables, not an older summary.
+    for name in (queries.SUMMARY, *queries.ROLLUPS, queries.FLOWS, queries.PAYMENTS, queries.SOURCES):
         warehouse.con.execute(f'DROP TABLE IF EXISTS "{name}"')
     reader.invalidate()
+    # Sorted by hospital so that a one-hospital page reads only that hospital's row groups.
     summary = queries.stay_summary_expr(reader, scheme).mutate(scheme=ibis.literal(scheme))
-    counts = {queries.SUMMARY: warehouse.replace(queries.SUMMARY, summary)}
-    reader.invalidate()
-    counts[queries.FLOWS] = warehouse.replace(queries.FLOWS, queries.referral_flows_expr(reader))
+    counts = {queries.SUMMARY: warehouse.replace(queries.SUMMARY, summary.order_by(["hospital_id", "period"]))}
+    stored = reader.table(queries.SUMMARY)
+    for name, dims in queries.ROLLUPS.items():
+        rollup = stored.group_by(["scheme", *dims]).aggregate(
+            stays=stored.stays.sum(), deaths=stored.deaths.sum(), cost_sum=stored.cost_sum.sum(),
+            los_sum=stored.los_sum.sum())
+        counts[name] = warehouse.replace(name, rollup.order_by(list(dims)))
+    flows = queries.referral_flows_expr(reader).order_by(["hospital_id", "period"])
+    counts[queries.FLOWS] = warehouse.replace(queries.FLOWS, flows)
+    if reader.has("payment_settlements"):
+        payments = queries.payment_summary_expr(reader).order_by("hospital_id")
+        counts[queries.PAYMENTS] = warehouse.replace(queries.PAYMENTS, payments)
+    # Row counts of the sources: a summary whose sources have changed since is not used.
+    warehouse.replace(queries.SOURCES, pa.table({"source": list(queries.SOURCE_TABLES),
+                                                  "rows": [queries.source_rows(reader, t)
+                                                           for t in queries.SOURCE_TABLES]}))
     reader.invalidate()
     return counts
 

@@ -12,7 +12,7 @@ from typing import Any
 import ibis
 
 from hospeval.present.catalog import PATIENT_COLUMNS, ResultTable
-from hospeval.present.db import Reader
+from hospeval.present.db import Params, Reader
 from hospeval.present.scope import Forbidden, Scope
 
 MAX_LIMIT = 1000
@@ -47,19 +47,24 @@ def served_columns(spec: ResultTable, schema: ibis.Schema) -> list[str]:
     return [c for c in schema.names if c not in spec.hidden and c not in PATIENT_COLUMNS]
 
 
-def scoped(spec: ResultTable, reader: Reader, scope: Scope) -> ibis.Table:
-    """Return the rows of ``spec`` that ``scope`` may see, with only the served columns."""
-    if not reader.has(spec.name):
-        raise NotComputed(spec.name, spec.stage)
+def scoped(spec: ResultTable, reader: Reader, scope: Scope, P: Params | None = None) -> ibis.Table:
+    """Return the rows of ``spec`` that ``scope`` may see, with only the served columns.
+
+    With ``P`` the scope's hospital list is the bound parameter ``scope`` (see :meth:`Reader.query`).
+    """
     if scope.principal.role not in spec.roles:
         raise Forbidden(f"your role may not read {spec.name} (您的角色无权查看此数据)")
+    if not reader.has(spec.name):
+        raise NotComputed(spec.name, spec.stage)
+    P = P or Params({"scope": sorted(scope.hospitals) if scope.hospitals is not None else None})
     table = reader.table(spec.name)
-    if spec.scope == "hospital":
-        table = scope.filter(table)
+    if spec.scope == "hospital" and not scope.unrestricted:
+        table = table.filter(P.strs("scope").contains(table.hospital_id))
     elif spec.scope == "stay" and not scope.unrestricted:
         if not reader.has("stays"):
             raise NotComputed("stays", "hospeval ingest")
-        stays = scope.filter(reader.table("stays").select("stay_id", "hospital_id"))
+        stays = reader.table("stays").select("stay_id", "hospital_id")
+        stays = stays.filter(P.strs("scope").contains(stays.hospital_id))
         table = table.semi_join(stays, table.stay_id == stays.stay_id)
     if spec.masked_when_field and "field" in table.columns:
         masked = table.field.isin(sorted(PATIENT_COLUMNS))
@@ -90,29 +95,39 @@ def read_page(spec: ResultTable, reader: Reader, scope: Scope, filters: dict[str
     order_by : str, optional
         A served column, optionally prefixed with ``-`` for descending.
     """
-    table = scoped(spec, reader, scope)
+    if scope.principal.role not in spec.roles:
+        raise Forbidden(f"your role may not read {spec.name} (您的角色无权查看此数据)")
     if filters.get("hospital_id") is not None and spec.scope == "hospital":
         scope.check(filters["hospital_id"])
-    for column, value in filters.items():
-        if value is None:
-            continue
-        if column not in spec.filters or column not in table.columns:
+    columns = served_columns(spec, scoped(spec, reader, scope).schema())
+    used = sorted(c for c, v in filters.items() if v is not None)
+    for column in used:
+        if column not in spec.filters or column not in columns:
             raise BadQuery(f"{spec.name} cannot be filtered on {column!r}")
-        table = table.filter(table[column].cast("string") == value)
-    total = int(reader.scalar(table.count()) or 0)
-    keys = [k for k in spec.order_by if k in table.columns]
+    keys: list[Any] = [k for k in spec.order_by if k in columns]
     if order_by:
         name = order_by.lstrip("-")
-        if name not in table.columns:
+        if name not in columns:
             raise BadQuery(f"{spec.name} cannot be ordered by {name!r}")
         first = ibis.desc(name) if order_by.startswith("-") else ibis.asc(name)
         keys = [first, *[k for k in keys if k != name]]
-    page = table.order_by(keys or table.columns[:1]).limit(limit, offset=offset)
-    rows = reader.records(page)
-    return Page(spec.name, total, limit, offset, list(table.columns), rows)
+
+    def filtered(P: Params) -> ibis.Table:
+        table = scoped(spec, reader, scope, P)
+        for column in used:
+            table = table.filter(table[column].cast("string") == P.str(f"filter_{column}"))
+        return table
+
+    values = {"scope": sorted(scope.hospitals) if scope.hospitals is not None else None,
+              **{f"filter_{c}": filters[c] for c in used}}
+    shape = (spec.name, scope.unrestricted, tuple(used))
+    total = reader.query(("count", *shape), lambda P: filtered(P).count().name("n").as_table(), values)[0]["n"]
+    rows = reader.query(("page", *shape, order_by), lambda P: filtered(P).order_by(keys or columns[:1]), values,
+                        page=(limit, offset))
+    return Page(spec.name, int(total or 0), limit, offset, columns, rows)
 
 
 def read_all(spec: ResultTable, reader: Reader, scope: Scope, filters: dict[str, str] | None = None,
              max_rows: int = 1_000_000) -> Page:
-    """All rows (up to ``max_rows``) for exports."""
+    """Return all rows (up to ``max_rows``) for exports."""
     return read_page(spec, reader, scope, filters or {}, limit=max_rows, offset=0)
