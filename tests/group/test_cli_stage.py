@@ -105,3 +105,16 @@ def test_cli_warehouse_mode(app, tmp_path, monkeypatch):
     assert "errors 信息校验不通过 1" in result.output
     with Warehouse(path) as wh:
         assert wh.count("stay_groups") == 3
+
+
+def test_schemes_side_by_side_in_stay_groups(tmp_path):
+    from hospeval.group.warehouse_run import group_warehouse
+
+    with Warehouse(tmp_path / "wh.duckdb") as wh:
+        wh.ensure_schema()
+        _fill(wh)
+        group_warehouse(wh, "chs-drg-1.1")
+        group_warehouse(wh, "beijing-2022")
+        group_warehouse(wh, "chs-drg-1.1")
+        rows = wh.con.execute("SELECT scheme, count(*) FROM stay_groups GROUP BY ALL ORDER BY ALL").fetchall()
+    assert rows == [("beijing-2022", 3), ("chs-drg-1.1", 3)]
