@@ -39,9 +39,21 @@ def test_group_file(app, tmp_path):
     result = CliRunner().invoke(app, ["group", "--scheme", "chs-drg-1.1", "--input", str(src), "--output", str(out)])
     assert result.exit_code == 0, result.output
     rows = {r["record_id"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert list(rows["r1"]) == ["record_id", "status", "mdc", "adrg", "drg"]
     assert [rows[k]["status"] for k in ("r1", "r2", "r3")] == ["分组成功", "无法入组", "信息校验不通过"]
     assert (rows["r1"]["mdc"], rows["r1"]["adrg"], rows["r1"]["drg"]) == ("MDCE", "ES3", "ES31")
     assert (rows["r2"]["mdc"], rows["r2"]["adrg"], rows["r2"]["drg"]) == ("0000", "00", "0000")
+
+
+def test_group_file_explain(app, tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text(HEADER + "r1,1,50,,,0301,7,1,J13.x00|J09.x00,\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(app, ["group", "--input", str(src), "--output", str(out), "--explain"])
+    assert result.exit_code == 0, result.output
+    row = next(csv.DictReader(out.open(encoding="utf-8")))
+    assert row["drg"] == "ES35"
+    assert "J09.x00 MCC 被排除 excluded (表 101)" in row["explanation"]
 
 
 def test_group_file_missing_column_is_a_clear_error(app, tmp_path):
