@@ -39,9 +39,21 @@ def test_group_file(app, tmp_path):
     result = CliRunner().invoke(app, ["group", "--scheme", "chs-drg-1.1", "--input", str(src), "--output", str(out)])
     assert result.exit_code == 0, result.output
     rows = {r["record_id"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert list(rows["r1"]) == ["record_id", "status", "mdc", "adrg", "drg"]
     assert [rows[k]["status"] for k in ("r1", "r2", "r3")] == ["分组成功", "无法入组", "信息校验不通过"]
     assert (rows["r1"]["mdc"], rows["r1"]["adrg"], rows["r1"]["drg"]) == ("MDCE", "ES3", "ES31")
     assert (rows["r2"]["mdc"], rows["r2"]["adrg"], rows["r2"]["drg"]) == ("0000", "00", "0000")
+
+
+def test_group_file_explain(app, tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text(HEADER + "r1,1,50,,,0301,7,1,J13.x00|J09.x00,\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(app, ["group", "--input", str(src), "--output", str(out), "--explain"])
+    assert result.exit_code == 0, result.output
+    row = next(csv.DictReader(out.open(encoding="utf-8")))
+    assert row["drg"] == "ES35"
+    assert "J09.x00 MCC 被排除 excluded (表 101)" in row["explanation"]
 
 
 def test_group_file_missing_column_is_a_clear_error(app, tmp_path):
@@ -105,3 +117,16 @@ def test_cli_warehouse_mode(app, tmp_path, monkeypatch):
     assert "errors 信息校验不通过 1" in result.output
     with Warehouse(path) as wh:
         assert wh.count("stay_groups") == 3
+
+
+def test_schemes_side_by_side_in_stay_groups(tmp_path):
+    from hospeval.group.warehouse_run import group_warehouse
+
+    with Warehouse(tmp_path / "wh.duckdb") as wh:
+        wh.ensure_schema()
+        _fill(wh)
+        group_warehouse(wh, "chs-drg-1.1")
+        group_warehouse(wh, "beijing-2022")
+        group_warehouse(wh, "chs-drg-1.1")
+        rows = wh.con.execute("SELECT scheme, count(*) FROM stay_groups GROUP BY ALL ORDER BY ALL").fetchall()
+    assert rows == [("beijing-2022", 3), ("chs-drg-1.1", 3)]

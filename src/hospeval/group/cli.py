@@ -29,15 +29,16 @@ InputOpt = Annotated[Path | None, typer.Option(
     "--input", help="Record file (record_id,sex,age_years,age_days,birth_weight_g,dept_code,los_days,"
     "discharge_status,diagnoses,procedures); without it the warehouse is grouped.")]
 OutputOpt = Annotated[Path | None, typer.Option("--output", help="Result CSV for --input.")]
+ExplainOpt = Annotated[bool, typer.Option("--explain", help="Add reason and explanation columns to --output.")]
 CodesOpt = Annotated[str, typer.Option("--codes", help=f"Code policy: {' / '.join(POLICIES)} (docs/grouping.md).")]
 
 
 def group(scheme: SchemeOpt = "chs-drg-1.1", input_file: InputOpt = None, output: OutputOpt = None,
-          codes: CodesOpt = "exact") -> None:
+          codes: CodesOpt = "exact", explain: ExplainOpt = False) -> None:
     """Group stays into DRGs (DRG分组).
 
     Examples:
-      hospeval group --scheme chs-drg-1.1 --input records.csv --output groups.csv
+      hospeval group --scheme chs-drg-1.1 --input records.csv --output groups.csv [--explain]
 
       hospeval group --scheme chs-drg-1.1          # warehouse stays -> stay_groups
     """
@@ -46,7 +47,7 @@ def group(scheme: SchemeOpt = "chs-drg-1.1", input_file: InputOpt = None, output
     if input_file is not None:
         if output is None:
             raise UsageError("--input needs --output", field="--output")
-        counts = group_file(input_file, output, scheme, code_policy=codes)
+        counts = group_file(input_file, output, scheme, code_policy=codes, explain=explain)
         for status, n in sorted(counts.items()):
             console.print(f"{status}: {n}")
         console.print(f"wrote {output}")

@@ -72,8 +72,9 @@ def records_to_canonical(records: ir.Table) -> tuple[ir.Table, ir.Table, ir.Tabl
     return stays, long("diagnoses"), long("procedures")
 
 
-def group_file(input_path: Path, output_path: Path, scheme_name: str, *, code_policy: str = "exact") -> dict:
-    """Group a record file and write record_id,status,mdc,adrg,drg (plus reason and explanation).
+def group_file(input_path: Path, output_path: Path, scheme_name: str, *, code_policy: str = "exact",
+               explain: bool = False) -> dict:
+    """Group a record file and write record_id,status,mdc,adrg,drg (plus reason, explanation if ``explain``).
 
     Returns counts per status.
     """
@@ -90,8 +91,7 @@ def group_file(input_path: Path, output_path: Path, scheme_name: str, *, code_po
             mdc=result.mdc.fill_null(NO_GROUP["mdc"]),
             adrg=result.adrg.fill_null(NO_GROUP["adrg"]),
             drg=result.drg.fill_null(NO_GROUP["drg"]),
-            reason=result.reason,
-            explanation=result.explanation,
+            **({"reason": result.reason, "explanation": result.explanation} if explain else {}),
         ).order_by("record_id")
         table = backend.to_pyarrow(out)
     output_path.parent.mkdir(parents=True, exist_ok=True)
