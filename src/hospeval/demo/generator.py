@@ -70,6 +70,7 @@ from hospeval.demo.stays import draw_batch
 from hospeval.demo.world import World, build_world
 from hospeval.errors import HospevalError
 from hospeval.model import TABLES, table_spec
+from hospeval.paths import data_dir
 from hospeval.warehouse import Warehouse
 
 PLANTED_ERRORS_TABLE = "demo_planted_errors"
@@ -233,10 +234,22 @@ def _generate(warehouse: Warehouse, stays: int, seed: int, year: int, hospitals:
                      planted_errors_table)
         if progress:
             progress(start + n, stays)
+    _name_codes(warehouse)
     facts, beds = facts_mod.facts_table(world, totals, np.random.default_rng([seed, 2]))
     _insert(warehouse, "hospitals", _hospitals_table(roster, beds))
     _insert(warehouse, "hospital_facts", facts)
     return _truth(world, stays, counts, planted_errors_table)
+
+
+def _name_codes(warehouse: Warehouse, scheme: str = "chs-drg-1.1") -> None:
+    """Fill diagnosis and procedure names from the scheme's dictionaries, as a coding system would."""
+    folder = data_dir("schemes") / scheme
+    for table, dictionary in (("stay_diagnoses", "icd10.csv"), ("stay_procedures", "icd9cm3.csv")):
+        path = folder / dictionary
+        if path.exists():
+            warehouse.con.execute(
+                f"UPDATE {table} t SET name = d.name FROM read_csv(?, header=true, all_varchar=true) d "
+                f"WHERE split_part(t.code, '+', 1) = d.code", [str(path)])
 
 
 def _write_batch(warehouse: Warehouse, world: World, start: int, n: int, rng: np.random.Generator,
