@@ -162,9 +162,11 @@ def _run_row(run: SettlementRun) -> pa.Table:
 def _spend(wh: Warehouse, rid: str, rules: PaymentRules) -> ir.Table:
     s = settlements(wh, rid)
     h = wh.table("hospitals")
+    p = wh.table("stays").select("stay_id", "patient_id")
     j = s.join(h, s.hospital_id == h.hospital_id).filter(h.consortium_id.notnull())
+    j = j.join(p, j.stay_id == p.stay_id)
     value = j.cost if rules.capitation.actual == "cost" else j.payment
-    return j.group_by(consortium_id=j.consortium_id).aggregate(actual=value.sum())
+    return j.group_by(consortium_id=j.consortium_id).aggregate(actual=value.sum(), patients=j.patient_id.nunique())
 
 
 def settlements(wh: Warehouse, rid: str) -> ir.Table:
