@@ -126,7 +126,8 @@ def simulate(wh: Warehouse, rules: PaymentRules, *, method: str | None = None,
     run = _header(wh, rid, rules, method, scheme, scenario, period, point, table)
     replace_run_arrow(wh, RUNS, rid, _run_row(run))
     if capitation and applied.capitation is not None:
-        replace_run(wh, CAPITATION, rid, settle_capitation(_spend(wh, rid, applied), applied.capitation, rid))
+        spend = _spend(wh, rid, applied, cases)
+        replace_run(wh, CAPITATION, rid, settle_capitation(spend, applied.capitation, rid))
     return run
 
 
@@ -159,14 +160,16 @@ def _run_row(run: SettlementRun) -> pa.Table:
     })
 
 
-def _spend(wh: Warehouse, rid: str, rules: PaymentRules) -> ir.Table:
-    s = settlements(wh, rid)
-    h = wh.table("hospitals")
-    p = wh.table("stays").select("stay_id", "patient_id")
-    j = s.join(h, s.hospital_id == h.hospital_id).filter(h.consortium_id.notnull())
-    j = j.join(p, j.stay_id == p.stay_id)
-    value = j.cost if rules.capitation.actual == "cost" else j.payment
-    return j.group_by(consortium_id=j.consortium_id).aggregate(actual=value.sum(), patients=j.patient_id.nunique())
+def _spend(wh: Warehouse, rid: str, rules: PaymentRules, cases: ir.Table) -> ir.Table:
+    """Per consortium: actual spend (cost of the cases, or the run's payments) and distinct inpatients."""
+    c = cases.filter(cases.consortium_id.notnull())
+    if rules.capitation.actual == "payment":
+        s = settlements(wh, rid).select("stay_id", "payment")
+        c = c.join(s, "stay_id")
+        value = c.payment
+    else:
+        value = c.cost
+    return c.group_by("consortium_id").aggregate(actual=value.sum(), patients=c.patient_id.nunique())
 
 
 def settlements(wh: Warehouse, rid: str) -> ir.Table:
