@@ -44,3 +44,15 @@ def test_capitation_from_a_run(drg_wh, rules):
     # C1 = H3 + H2 insured cost: everything but the self-paid stay and H9
     assert rows[0]["actual"] == pytest.approx(9000 + 15000 + 40000 + 3000 + 5000 + 6000 + 8000 + 50000 + 20000)
     assert rows[0]["run_id"] == run.run_id
+
+
+def test_population_from_patients(rules):
+    import dataclasses
+
+    cap = dataclasses.replace(rules.capitation, admission_rate=0.2)
+    spend = ibis.memtable({"consortium_id": ["C1", "C2"], "actual": [1000.0, 1000.0], "patients": [10, 3]})
+    out = {r["consortium_id"]: r for r in ibis.duckdb.connect().to_pyarrow(
+        settle_capitation(spend, cap, "r")).to_pylist()}
+    assert out["C1"]["population"] == 60          # listed
+    assert out["C2"]["population"] == 15          # 3 inpatients / 0.2
+    assert out["C2"]["budget"] == 15000.0

@@ -1,6 +1,8 @@
 """Per-capita budget of a close medical consortium: "surplus retained, reasonable overspend shared".
 
-Budget = enrolled population x per-capita amount. Actual = the consortium members' inpatient cost (or the
+Budget = enrolled population x per-capita amount. The population is listed per consortium; otherwise,
+with ``admission_rate``, estimated as the consortium's distinct inpatients / admission rate (住院率);
+otherwise ``default_population``. Actual = the consortium members' inpatient cost (or the
 payments of a settlement run). A surplus is kept by the consortium (``surplus_retained`` share); an overspend
 is shared progressively by bands of the overspend ratio, the fund paying ``fund_share`` of each band.
 
@@ -15,7 +17,6 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from hospeval.payment.cases import mapped
 from hospeval.payment.spec import CapitationRules
 
 
@@ -31,13 +32,16 @@ def fund_share_of_overspend(over_ratio: ir.FloatingValue, rules: CapitationRules
 
 
 def settle_capitation(spend: ir.Table, rules: CapitationRules, run_id: str) -> ir.Table:
-    """Per consortium settlement from ``spend`` (consortium_id, actual).
+    """Per consortium settlement from ``spend`` (consortium_id, actual, patients).
 
     Returns run_id, consortium_id, population, per_capita, budget, actual, balance, overspend_ratio,
     fund_extra, retained, fund_payment, consortium_result (fund payment - actual).
     """
-    population = mapped(spend.consortium_id, {**{k: float(v) for k, v in rules.population.items()},
-                                              "default": float(rules.default_population)})
+    fallback = ibis.literal(float(rules.default_population))
+    if rules.admission_rate and "patients" in spend.columns:
+        fallback = (spend.patients.cast("float64") / rules.admission_rate).round()
+    listed = [(k, ibis.literal(float(v))) for k, v in rules.population.items()]
+    population = spend.consortium_id.cases(*listed, else_=fallback) if listed else fallback
     budget = population * rules.per_capita
     balance = budget - spend.actual
     over_ratio = ibis.greatest(spend.actual - budget, 0.0) / budget.nullif(0.0)

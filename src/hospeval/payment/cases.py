@@ -22,7 +22,7 @@ CASES_TABLE = "payment_cases"  # + "_drg" / "_dip"
 def cases_table(method: str) -> str:
     """Name of the prepared-cases TEMP table of a method."""
     return f"{CASES_TABLE}_{method}"
-CASE_COLUMNS = ("stay_id", "hospital_id", "level", "consortium_id", "discharge_dept", "attending_doctor",
+CASE_COLUMNS = ("stay_id", "hospital_id", "patient_id", "level", "consortium_id", "discharge_dept", "attending_doctor",
                 "payer", "los_days", "discharge_disposition", "cost", "period",
                 "drg_status", "drg", "dip_status", "dip_group", "selection")
 
@@ -55,7 +55,7 @@ def build_cases(wh: Warehouse, rules: PaymentRules, method: str, period: str | N
         s = s.filter(s.discharge_time.strftime("%Y-%m").startswith(period))
     h = wh.table("hospitals").select("hospital_id", "level", "consortium_id")
     t = s.left_join(h, "hospital_id").select(
-        s.stay_id, s.hospital_id, h.level, h.consortium_id, s.discharge_dept, s.attending_doctor, s.payer,
+        s.stay_id, s.hospital_id, s.patient_id, h.level, h.consortium_id, s.discharge_dept, s.attending_doctor, s.payer,
         s.los_days, s.discharge_disposition, cost=s.cost_total.cast("float64"), period=s.period,
     )
     drg_scheme = rules.drg.scheme if rules.drg and method == "drg" else None

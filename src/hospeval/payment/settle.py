@@ -27,7 +27,7 @@ from hospeval.payment.dip import settle_dip
 from hospeval.payment.drg import build_weights, settle_drg
 from hospeval.payment.scenario import Scenario, run_id
 from hospeval.payment.spec import PaymentRules
-from hospeval.payment.store import replace_run, replace_run_arrow, scalars
+from hospeval.payment.store import replace_run, replace_run_arrow
 from hospeval.warehouse import Warehouse
 
 SETTLEMENTS = "payment_settlements"
@@ -126,7 +126,8 @@ def simulate(wh: Warehouse, rules: PaymentRules, *, method: str | None = None,
     run = _header(wh, rid, rules, method, scheme, scenario, period, point, table)
     replace_run_arrow(wh, RUNS, rid, _run_row(run))
     if capitation and applied.capitation is not None:
-        replace_run(wh, CAPITATION, rid, settle_capitation(_spend(wh, rid, applied), applied.capitation, rid))
+        spend = _spend(wh, rid, applied, cases)
+        replace_run(wh, CAPITATION, rid, settle_capitation(spend, applied.capitation, rid))
     return run
 
 
@@ -134,12 +135,13 @@ def _header(wh: Warehouse, rid: str, rules: PaymentRules, method: str, scheme: s
             period: str | None, point, table: str) -> SettlementRun:
     s = wh.table(table)
     s = s.filter(s.run_id == rid)
-    by_type = s.group_by("case_type").aggregate(n=s.count(), paid=s.payment.sum()).to_pyarrow().to_pylist()
-    tot = scalars(s.aggregate(n=s.count(), cost=s.cost.sum(), paid=s.payment.sum()))
+    by_type = s.group_by("case_type").aggregate(
+        n=s.count(), cost=s.cost.sum(), paid=s.payment.sum()).to_pyarrow().to_pylist()
     return SettlementRun(
         run_id=rid, rules_id=rules.id, method=method, scheme=scheme, scenario=scenario.name,
-        period=period or "", cases=int(tot.get("n") or 0), cost=float(tot.get("cost") or 0.0),
-        payment=float(tot.get("paid") or 0.0),
+        period=period or "", cases=sum(int(r["n"]) for r in by_type),
+        cost=sum(float(r["cost"] or 0.0) for r in by_type),
+        payment=sum(float(r["paid"] or 0.0) for r in by_type),
         budget=point.budget if point else None, point_value=point.point_value if point else None,
         total_points=point.total_points if point else None,
         by_case_type={r["case_type"]: (int(r["n"]), float(r["paid"] or 0.0)) for r in by_type},
@@ -159,12 +161,16 @@ def _run_row(run: SettlementRun) -> pa.Table:
     })
 
 
-def _spend(wh: Warehouse, rid: str, rules: PaymentRules) -> ir.Table:
-    s = settlements(wh, rid)
-    h = wh.table("hospitals")
-    j = s.join(h, s.hospital_id == h.hospital_id).filter(h.consortium_id.notnull())
-    value = j.cost if rules.capitation.actual == "cost" else j.payment
-    return j.group_by(consortium_id=j.consortium_id).aggregate(actual=value.sum())
+def _spend(wh: Warehouse, rid: str, rules: PaymentRules, cases: ir.Table) -> ir.Table:
+    """Per consortium: actual spend (cost of the cases, or the run's payments) and distinct inpatients."""
+    c = cases.filter(cases.consortium_id.notnull())
+    if rules.capitation.actual == "payment":
+        s = settlements(wh, rid).select("stay_id", "payment")
+        c = c.join(s, "stay_id")
+        value = c.payment
+    else:
+        value = c.cost
+    return c.group_by("consortium_id").aggregate(actual=value.sum(), patients=c.patient_id.nunique())
 
 
 def settlements(wh: Warehouse, rid: str) -> ir.Table:

@@ -135,6 +135,7 @@ class CapitationRules:
     actual: str  # "cost" or "payment"
     surplus_retained: float
     bands: tuple[CapitationBand, ...]
+    admission_rate: float | None = None  # estimate residents as distinct inpatients / rate when not listed
 
 
 @dataclass(frozen=True)
@@ -334,6 +335,7 @@ def _capitation(r: _Reader | None) -> CapitationRules | None:
         per_capita=r.req_num("per_capita"),
         population={str(k): int(v) for k, v in (r.doc.get("population") or {}).items()},
         default_population=int(r.num("default_population", 0) or 0),
+        admission_rate=r.num("admission_rate"),
         actual=r.text("actual", "cost", ("cost", "payment")),
         surplus_retained=r.num("surplus_retained", 1.0) or 0.0,
         bands=tuple(bands),

@@ -82,7 +82,13 @@ def _settle(ctx: RunContext, summary: StageSummary, sheets: dict[str, pa.Table])
                                        _out(ctx) / f"settlements_{run.method}.csv"))
     if runs:
         sheets["runs"] = wh.to_arrow(RUNS)
-    if wh.has_table(CAPITATION):
+    if runs and wh.has_table(CAPITATION):
+        cap = wh.table(CAPITATION)
+        cap = cap.filter(cap.run_id == runs[0].run_id)
+        row = cap.aggregate(n=cap.count(), over=(cap.balance < 0).cast("int64").sum(),
+                            extra=cap.fund_extra.sum()).to_pyarrow().to_pylist()[0]
+        summary.lines.append(f"capitation: {row['n']} consortia, {int(row['over'] or 0)} over budget, "
+                             f"fund shares {row['extra'] or 0:,.0f} yuan of their overspend")
         sheets["capitation"] = wh.to_arrow(CAPITATION)
 
 
@@ -103,7 +109,8 @@ def _standards(ctx: RunContext, summary: StageSummary, sheets: dict[str, pa.Tabl
     above = ex.filter((ex.level == "hospital") & (ex.measure == "cost_total")).aggregate(
         n=ex.cases_above.sum(), amount=ex.amount_above.sum()).to_pyarrow().to_pylist()[0]
     summary.lines.append(f"standards (P{spec.percentile * 100:g}, {spec.policy}): {n_std:,} group x measure rows; "
-                         f"{above['n'] or 0:,} stays above the cost standard by {above['amount'] or 0:,.0f} yuan")
+                         f"{int(above['n'] or 0):,} stays above the cost standard by "
+                         f"{above['amount'] or 0:,.0f} yuan")
     sheets["standards"] = wh.to_arrow(standards.STANDARDS)
     sheets["above_standard"] = wh.to_arrow(ex.filter(ex.level != "doctor"))
 

@@ -161,6 +161,7 @@ FROM (
   SELECT
     "t2"."stay_id",
     "t2"."hospital_id",
+    "t2"."patient_id",
     "t2"."level",
     "t2"."consortium_id",
     "t2"."discharge_dept",

@@ -16,6 +16,7 @@ FROM (
   SELECT
     "t6"."stay_id",
     "t6"."hospital_id",
+    "t6"."patient_id",
     "t6"."level",
     "t6"."consortium_id",
     "t6"."discharge_dept",
@@ -90,6 +91,7 @@ FROM (
     SELECT
       "t5"."stay_id",
       "t5"."hospital_id",
+      "t5"."patient_id",
       "t5"."level",
       "t5"."consortium_id",
       "t5"."discharge_dept",
@@ -137,6 +139,7 @@ FROM (
       SELECT
         "t4"."stay_id",
         "t4"."hospital_id",
+        "t4"."patient_id",
         "t4"."level",
         "t4"."consortium_id",
         "t4"."discharge_dept",
@@ -193,6 +196,7 @@ FROM (
         SELECT
           "t2"."stay_id",
           "t2"."hospital_id",
+          "t2"."patient_id",
           "t2"."level",
           "t2"."consortium_id",
           "t2"."discharge_dept",
