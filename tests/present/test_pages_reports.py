@@ -43,6 +43,11 @@ def test_pages_show_the_figures(as_user):
     assert "同组排名" in overview and "试点候选" in overview and "H004" not in overview
 
 
+def test_consortium_page_labels_reported_metrics(as_user):
+    html = as_user("city").get("/consortia").text
+    assert "上转人次数" in html and "转诊流向" in html
+
+
 def test_english_switch_is_kept_in_a_cookie(app, tokens):
     client = TestClient(app, cookies={"hospeval_session": tokens["admin"]})
     r = client.get("/hospitals/H001?lang=en")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed")
-from conftest import PASSWORD, make_auth  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
+from present_fixtures import PASSWORD, make_auth  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
 from hospeval.present import reports, sample  # noqa: E402

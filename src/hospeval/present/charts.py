@@ -48,7 +48,7 @@ def sankey(title: str, links: list[tuple[str, str, float]]) -> dict[str, Any]:
     option["tooltip"] = {"trigger": "item"}
     links = [(s, f"→ {d}", v) for s, d, v in links]
     names = sorted({n for s, d, _ in links for n in (s, d)})
-    option["series"] = [{"type": "sankey", "emphasis": {"focus": "adjacency"}, "left": 20, "right": 160,
+    option["series"] = [{"type": "sankey", "emphasis": {"focus": "adjacency"}, "left": 20, "right": 160, "top": 40,
                          "data": [{"name": n} for n in names],
                          "links": [{"source": s, "target": d, "value": v} for s, d, v in links]}]
     return option

@@ -120,6 +120,14 @@ def t(key: str, lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
+def metric_label(metric: object, lang: str) -> str:
+    """Label of a ``hospital_facts`` metric from schema/metrics.yaml (Chinese; the id itself in English)."""
+    from hospeval.model import metrics
+
+    entry = metrics().get(str(metric), {})
+    return entry.get("label_zh", str(metric)) if lang != "en" else str(metric).replace("_", " ")
+
+
 def code_label(code_set: str, code: object, lang: str) -> str:
     """Label of a code (e.g. hospital_level '3' -> 三级 / tertiary); the code itself when unknown."""
     if code is None:
