@@ -72,7 +72,9 @@ def _me(principal: Principal) -> dict[str, Any]:
 @public.post("/auth/login", summary="Log in; returns a bearer token and sets the session cookie")
 def login(body: Credentials, request: Request, response: Response) -> dict[str, Any]:
     """Answer it. Example: ``curl -X POST -H 'content-type: application/json' -d '{"username":"u","password":"p"}'``."""
+    request.app.state.login_throttle.check(body.username)
     token = request.app.state.auth.login(body.username, body.password)
+    request.app.state.login_throttle.record(body.username, token is not None)
     if token is None:
         raise LoginRequired_("wrong user name or password / 用户名或密码错误")
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict")

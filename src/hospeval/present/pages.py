@@ -60,7 +60,9 @@ def login_submit(request: Request, lang: Lang, username: Annotated[str, Form(max
                  password: Annotated[str, Form(max_length=256)],
                  next: Annotated[str, Form(max_length=500)] = "/") -> Response:  # noqa: A002
     """Check the password, set the session cookie and go on."""
+    request.app.state.login_throttle.check(username)
     token = request.app.state.auth.login(username, password)
+    request.app.state.login_throttle.record(username, token is not None)
     if token is None:
         return render(request, "login.html", lang, status=401, next=_safe_next(next), error=t("bad_login", lang))
     request.state.principal = request.app.state.auth.principal(token)
