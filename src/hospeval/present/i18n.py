@@ -84,6 +84,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "dept": ("科室", "Department"),
     "doctor": ("医生", "Doctor"),
     "drg": ("DRG", "DRG"),
+    "dip_group": ("DIP 病种", "DIP group"),
     "scheme": ("分组方案", "Scheme"),
     "progress": ("进度", "Progress"),
     "start": ("开始", "Start"),
