@@ -76,3 +76,18 @@ def test_audit_rows_newest_first_and_filtered():
     assert total == 3 and rows[0]["target"] == "/c"
     total, rows = store.audit_rows(action="export")
     assert total == 1 and rows[0]["username"] == "wang"
+
+
+def test_logins_are_throttled_after_repeated_failures(new_auth, password, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from hospeval.present.app import create_app
+    from hospeval.warehouse import Warehouse
+
+    client = TestClient(create_app(Warehouse(":memory:"), new_auth(), output=tmp_path))
+    for _ in range(5):
+        assert client.post("/api/auth/login", json={"username": "h1", "password": "wrong-pass"}).status_code == 401
+    r = client.post("/api/auth/login", json={"username": "h1", "password": password})
+    assert r.status_code == 429 and "too many" in r.json()["detail"]
+    assert client.post("/login", data={"username": "H1", "password": password}).status_code == 429
+    assert client.post("/api/auth/login", json={"username": "h2", "password": password}).status_code == 200

@@ -37,7 +37,7 @@ ROLE_PAGES = {
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     import uvicorn
-    from conftest import make_auth
+    from present_fixtures import make_auth
 
     from hospeval.present import sample
     from hospeval.present.app import create_app

@@ -43,6 +43,11 @@ def test_pages_show_the_figures(as_user):
     assert "同组排名" in overview and "试点候选" in overview and "H004" not in overview
 
 
+def test_consortium_page_labels_reported_metrics(as_user):
+    html = as_user("city").get("/consortia").text
+    assert "上转人次数" in html and "转诊流向" in html
+
+
 def test_english_switch_is_kept_in_a_cookie(app, tokens):
     client = TestClient(app, cookies={"hospeval_session": tokens["admin"]})
     r = client.get("/hospitals/H001?lang=en")
@@ -154,3 +159,14 @@ def test_cli_users_and_reports(tmp_path, monkeypatch):
     assert "no hospital" in str(r.exception)
     for command in (["serve", "--help"], ["report", "--help"], ["users", "add", "--help"], ["present", "--help"]):
         assert "Example" in runner.invoke(cli, command).output
+
+
+def test_payment_page_groups_dip_settlements(new_auth, password, tmp_path):
+    wh = Warehouse(":memory:")
+    wh.con.execute("CREATE TABLE payment_settlements AS SELECT * FROM (VALUES "
+                   "('r', 'dip', 's1', 'H001', 'D01', 'normal', 100.0, 130.0, 30.0)) "
+                   "v(run_id, scheme, stay_id, hospital_id, dip_group, case_type, cost, payment, surplus)")
+    app = create_app(wh, new_auth(), output=tmp_path)
+    token = TestClient(app).post("/api/auth/login", json={"username": "admin", "password": password}).json()["token"]
+    html = TestClient(app, headers={"authorization": f"Bearer {token}"}).get("/payment?factor=1.1").text
+    assert "DIP 病种" in html and "D01" in html and "43.00" in html  # 130 * 1.1 - 100

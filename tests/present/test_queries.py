@@ -126,7 +126,7 @@ sample.build(_SAMPLE, hospitals=3, stays=400)
 _READER = Reader(_SAMPLE)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(limit=st.integers(1, 60), hospital=st.sampled_from([None, "H001", "H002"]))
 def test_pages_partition_the_scoped_rows(limit, hospital):
     scope = ADMIN if hospital is None else Scope(Principal("h", "hospital", hospital_id=hospital),

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed")
-from conftest import PASSWORD, make_auth  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
+from present_fixtures import PASSWORD, make_auth  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
 from hospeval.present import reports, sample  # noqa: E402
@@ -38,7 +38,7 @@ TOKENS = {"admin": _token("admin"), "h1": _token("h1")}
 
 
 @schema.exclude(path_regex="/api/auth/logout").parametrize()
-@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
 @pytest.mark.parametrize("user", ["admin", "h1"])
 def test_api_never_answers_with_a_server_error(case, user, monkeypatch):
     monkeypatch.setattr(reports, "pdf_available", lambda: False)  # fast calls; PDFs: test_pages_reports

@@ -167,3 +167,37 @@ def test_user_admin_api(setup):
     assert all("password" not in json.dumps(u) for u in client.get("/api/users").json())
     assert client.delete("/api/users/li").status_code == 200
     assert client.delete("/api/users/li").status_code == 400
+
+
+def test_default_ingest_passes_progress_and_names_when_accepted(monkeypatch, tmp_path):
+    import sys
+    import types
+
+    from hospeval.present.api import default_ingest
+
+    seen = {}
+
+    def ingest_files(warehouse, paths, *, progress=None, source_names=None):
+        seen.update(warehouse=warehouse, paths=paths, names=source_names)
+        progress(0.5, "half")
+        return ["1 file loaded"]
+
+    fake = types.ModuleType("hospeval.ingest")
+    fake.ingest_files = ingest_files
+    monkeypatch.setitem(sys.modules, "hospeval.ingest", fake)
+    steps = []
+    lines = default_ingest("WH", [tmp_path / "a.csv"], ["原始.csv"], lambda f, m="": steps.append(f))
+    assert lines == ["1 file loaded"] and seen["names"] == ["原始.csv"] and steps == [0.5]
+
+
+def test_upload_without_ingest_stage_is_503(tmp_path, new_auth, password):
+    from hospeval.present.api import ingest_available
+
+    if ingest_available():
+        pytest.skip("hospeval.ingest.ingest_files exists on this branch")
+    wh = Warehouse(":memory:")
+    app = create_app(wh, new_auth(), output=tmp_path)
+    token = TestClient(app).post("/api/auth/login", json={"username": "admin", "password": password}).json()["token"]
+    client = TestClient(app, headers={"authorization": f"Bearer {token}"})
+    r = upload(client, ("a.csv", GOOD, "text/csv"))
+    assert r.status_code == 503 and "not installed" in r.json()["detail"]

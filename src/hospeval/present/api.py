@@ -72,7 +72,9 @@ def _me(principal: Principal) -> dict[str, Any]:
 @public.post("/auth/login", summary="Log in; returns a bearer token and sets the session cookie")
 def login(body: Credentials, request: Request, response: Response) -> dict[str, Any]:
     """Answer it. Example: ``curl -X POST -H 'content-type: application/json' -d '{"username":"u","password":"p"}'``."""
+    request.app.state.login_throttle.check(body.username)
     token = request.app.state.auth.login(body.username, body.password)
+    request.app.state.login_throttle.record(body.username, token is not None)
     if token is None:
         raise LoginRequired_("wrong user name or password / 用户名或密码错误")
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
@@ -242,6 +244,15 @@ def default_ingest(warehouse: Any, paths: list[Path], names: list[str], progress
     return [str(r) for r in (result if isinstance(result, list | tuple) else [result])]
 
 
+def ingest_available() -> bool:
+    """Return true when ``hospeval.ingest.ingest_files`` exists."""
+    try:
+        from hospeval.ingest import ingest_files  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def get_ingest() -> Callable[..., list[str]]:
     """Dependency: the ingest function (tests replace it through ``app.dependency_overrides``)."""
     return default_ingest
@@ -262,6 +273,9 @@ def upload(request: Request, files: Annotated[list[UploadFile], File(description
     try:
         saved = [save_stream(f.file, folder, f.filename or "", kind, request.app.state.max_upload_bytes)
                  for f, kind in zip(files, kinds, strict=True)]
+        if ingest is default_ingest and not ingest_available():
+            raise UploadError("the files are fine, but the ingest stage is not installed yet "
+                              "/ 文件检查通过，但数据导入模块尚未安装", status=503)
     except BaseException:
         remove_folder(folder)
         raise

@@ -31,7 +31,7 @@ from hospeval.present.db import Reader
 from hospeval.present.jobs import JobManager
 from hospeval.present.reports import environment
 from hospeval.present.scope import Forbidden
-from hospeval.present.security import AuditMiddleware, LoginRequired
+from hospeval.present.security import AuditMiddleware, LoginRequired, LoginThrottle, TooManyLogins
 from hospeval.present.tables import BadQuery, NotComputed
 from hospeval.present.uploads import MAX_BYTES, UploadError
 from hospeval.warehouse import Warehouse
@@ -63,6 +63,7 @@ def create_app(warehouse: Warehouse, auth: AuthStore, *, output: Path | None = N
     app.state.output = output or Path("out")
     app.state.max_upload_bytes = max_upload_bytes
     app.state.templates = environment()
+    app.state.login_throttle = LoginThrottle()
     app.state.job_warehouse = lambda: cursor_warehouse(warehouse)
     app.add_middleware(AuditMiddleware)
     app.add_middleware(ControlCharacterGuard)
@@ -101,6 +102,10 @@ def _handlers(app: FastAPI) -> None:
     @app.exception_handler(api.LoginRequired_)
     def bad_login(request: Request, exc: Exception) -> Response:
         return JSONResponse({"detail": str(exc)}, status_code=401)
+
+    @app.exception_handler(TooManyLogins)
+    def too_many(request: Request, exc: TooManyLogins) -> Response:
+        return JSONResponse({"detail": str(exc)}, status_code=429)
 
     @app.exception_handler(Forbidden)
     def forbidden(request: Request, exc: Forbidden) -> Response:

@@ -17,7 +17,7 @@ def bar(title: str, categories: list[Any], series: dict[str, list[Any]], horizon
         ) -> dict[str, Any]:
     """Bar chart: one bar series per entry of ``series``."""
     option = _base(title)
-    cat_axis = {"type": "category", "data": [str(c) for c in categories], "axisLabel": {"rotate": 0 if horizontal
+    cat_axis = {"type": "category", "data": [_label(c) for c in categories], "axisLabel": {"rotate": 0 if horizontal
                                                                                         else 30}}
     val_axis = {"type": "value"}
     option.update(xAxis=val_axis if horizontal else cat_axis, yAxis=cat_axis if horizontal else val_axis,
@@ -30,7 +30,7 @@ def line(title: str, categories: list[Any], series: dict[str, list[Any]], second
     """Line chart; names in ``secondary`` use a right-hand axis."""
     option = _base(title)
     secondary = secondary or set()
-    option.update(xAxis={"type": "category", "data": [str(c) for c in categories]},
+    option.update(xAxis={"type": "category", "data": [_label(c) for c in categories]},
                   yAxis=[{"type": "value"}, {"type": "value"}] if secondary else {"type": "value"},
                   legend={"top": 4, "right": 10},
                   series=[{"type": "line", "name": k, "data": _nums(v),
@@ -48,10 +48,14 @@ def sankey(title: str, links: list[tuple[str, str, float]]) -> dict[str, Any]:
     option["tooltip"] = {"trigger": "item"}
     links = [(s, f"→ {d}", v) for s, d, v in links]
     names = sorted({n for s, d, _ in links for n in (s, d)})
-    option["series"] = [{"type": "sankey", "emphasis": {"focus": "adjacency"}, "left": 20, "right": 160,
+    option["series"] = [{"type": "sankey", "emphasis": {"focus": "adjacency"}, "left": 20, "right": 160, "top": 40,
                          "data": [{"name": n} for n in names],
                          "links": [{"source": s, "target": d, "value": v} for s, d, v in links]}]
     return option
+
+
+def _label(value: Any) -> str:
+    return "—" if value is None else str(value)
 
 
 def _nums(values: list[Any]) -> list[Any]:

@@ -84,6 +84,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "dept": ("科室", "Department"),
     "doctor": ("医生", "Doctor"),
     "drg": ("DRG", "DRG"),
+    "dip_group": ("DIP 病种", "DIP group"),
     "scheme": ("分组方案", "Scheme"),
     "progress": ("进度", "Progress"),
     "start": ("开始", "Start"),
@@ -118,6 +119,14 @@ def t(key: str, lang: str) -> str:
     if pair is None:
         return key
     return pair[1] if lang == "en" else pair[0]
+
+
+def metric_label(metric: object, lang: str) -> str:
+    """Label of a ``hospital_facts`` metric from schema/metrics.yaml (Chinese; the id itself in English)."""
+    from hospeval.model import metrics
+
+    entry = metrics().get(str(metric), {})
+    return entry.get("label_zh", str(metric)) if lang != "en" else str(metric).replace("_", " ")
 
 
 def code_label(code_set: str, code: object, lang: str) -> str:

@@ -60,7 +60,9 @@ def login_submit(request: Request, lang: Lang, username: Annotated[str, Form(max
                  password: Annotated[str, Form(max_length=256)],
                  next: Annotated[str, Form(max_length=500)] = "/") -> Response:  # noqa: A002
     """Check the password, set the session cookie and go on."""
+    request.app.state.login_throttle.check(username)
     token = request.app.state.auth.login(username, password)
+    request.app.state.login_throttle.record(username, token is not None)
     if token is None:
         return render(request, "login.html", lang, status=401, next=_safe_next(next), error=t("bad_login", lang))
     request.state.principal = request.app.state.auth.principal(token)
@@ -236,15 +238,19 @@ def payment_page(request: Request, lang: Lang, scope: Annotated[Scope, Depends(s
         scope.check(hospital_id)
     reader = request.app.state.reader
     cols = ["cases", "cost", "payment", "surplus", "what_if_surplus"]
-    by_drg = _section("surplus_by_drg", lang, ["drg", *cols],
-                      lambda: queries.payment_by(reader, scope, "drg", factor=factor, hospital_id=hospital_id))
+    # DRG settlements carry `drg`, DIP settlements `dip_group` (docs/contracts.md).
+    group = "drg"
+    if reader.has("payment_settlements") and "drg" not in reader.schema("payment_settlements").names:
+        group = "dip_group"
+    by_drg = _section("surplus_by_drg", lang, [group, *cols],
+                      lambda: queries.payment_by(reader, scope, group, factor=factor, hospital_id=hospital_id))
     by_hospital = _section("surplus_by_hospital", lang, ["hospital_id", *cols],
                            lambda: queries.payment_by(reader, scope, "hospital_id", factor=factor,
                                                       hospital_id=hospital_id))
     chart_list = []
     if by_drg.rows:
         rows = by_drg.rows[:20]
-        chart_list.append(charts.bar(t("surplus_by_drg", lang), [r["drg"] for r in rows],
+        chart_list.append(charts.bar(t("surplus_by_drg", lang), [r[group] for r in rows],
                                      {t("surplus", lang): [r["surplus"] for r in rows],
                                       t("what_if_surplus", lang): [r["what_if_surplus"] for r in rows]}))
     return render(request, "payment.html", lang, sections=[by_drg, by_hospital], charts=chart_list,

@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hospeval.present import queries
 from hospeval.present.db import Reader
-from hospeval.present.i18n import code_label, t
+from hospeval.present.i18n import code_label, metric_label, t
 from hospeval.present.scope import Scope
 from hospeval.present.tables import NotComputed
 
@@ -109,7 +109,7 @@ def fmt(value: Any, column: str = "") -> str:
 def environment() -> Environment:
     """Jinja environment of the dashboard and reports (autoescaped)."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-    env.globals.update(t=t, fmt=fmt, code_label=code_label)
+    env.globals.update(t=t, fmt=fmt, code_label=code_label, metric_label=metric_label)
     return env
 
 

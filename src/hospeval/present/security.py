@@ -8,6 +8,8 @@ are listed in :data:`PUBLIC_PATHS` and a test checks that every other route refu
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 
 from fastapi import Request
@@ -22,6 +24,37 @@ COOKIE = "hospeval_session"
 PUBLIC_PATHS = frozenset({"/login", "/api/auth/login", "/openapi.json", "/docs", "/docs/oauth2-redirect",
                           "/redoc", "/healthz"})
 PUBLIC_PREFIXES = ("/static/",)
+
+
+class TooManyLogins(Exception):
+    """Answered 429: too many failed logins for one user name."""
+
+
+class LoginThrottle:
+    """Refuse logins of a user name after ``max_failures`` failures within ``window`` seconds."""
+
+    def __init__(self, max_failures: int = 5, window: float = 300.0) -> None:
+        self.max_failures, self.window = max_failures, window
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, username: str) -> None:
+        """Raise :class:`TooManyLogins` while ``username`` is locked out."""
+        now = time.monotonic()
+        with self._lock:
+            recent = [t for t in self._failures.get(username.lower(), []) if now - t < self.window]
+            self._failures[username.lower()] = recent
+        if len(recent) >= self.max_failures:
+            raise TooManyLogins(f"too many failed logins; try again in {int(self.window // 60)} minutes "
+                                "/ 登录失败次数过多，请稍后再试")
+
+    def record(self, username: str, ok: bool) -> None:
+        """Count a failure, or forget the failures after a success."""
+        with self._lock:
+            if ok:
+                self._failures.pop(username.lower(), None)
+            else:
+                self._failures.setdefault(username.lower(), []).append(time.monotonic())
 
 
 class LoginRequired(Exception):
