@@ -15,6 +15,18 @@ if [ ! -x .venv/bin/python ] || [ requirements.lock -nt .venv/.installed ] || [ 
 fi
 cmd=${1:-demo}
 shift || true
+# System packages the tests and PDF reports need (Debian): a real browser for the end-to-end tests,
+# CJK fonts so Chinese renders, pango for weasyprint. Installed once, as root, when missing.
+need_system() {
+  command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" && ldconfig -p | grep -q libpangoft2
+}
+if [ "$cmd" = test ] || [ "$cmd" = demo ]; then
+  if ! need_system && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "[run.sh] installing chromium, fonts-noto-cjk and pango (apt-get)..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null
+  fi
+fi
 case "$cmd" in
   test)
     exec .venv/bin/python -m pytest -n 2 "$@" ;;
