@@ -66,7 +66,7 @@ class IngestReport:
 
 
 Progress = Callable[[str], None]
-INGEST_MEMORY_LIMIT = "3GB"
+INGEST_MEMORY_LIMIT = "2GB"
 
 
 def _load_id(paths: list[Path]) -> str:
