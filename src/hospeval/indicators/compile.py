@@ -39,7 +39,7 @@ FACTLESS_LEVELS = ("dept", "doctor", "drg")
 # Facts are matched on the exact period string: 'YYYY' rows for years, 'YYYY-MM' rows for months.
 _FACT_PERIOD_LENGTH = {"year": 4, "month": 7}
 VALUE_COLUMNS = ("indicator_set", "indicator_id", "level", "unit_id", "hospital_id", "period",
-                 "numerator", "denominator", "value")
+                 "numerator", "denominator", "value", "expected")
 
 _GROUP_COLUMNS = {"drg": "string", "mdc": "string", "grouped": "boolean", "relative_weight": "float64",
                   "drg_mean_cost": "float64", "drg_mean_los": "float64", "drg_mortality": "float64",
@@ -329,8 +329,9 @@ def indicator_rows(wide: ir.Table, measures: dict[str, Measure],
             p_den = wide[f"p_{by_key[ind.denominator.key]}"].cast("float64") if ind.denominator else None
             current, previous = _ratio_or_value(num, den), _ratio_or_value(p_num, p_den)
             num, den = current - previous, previous
+        expected = wide[by_key[ind.expected.key]].cast("float64") if ind.expected else ibis.null("float64")
         structs[f"{indicator_set.id}|{ind.id}"] = ibis.struct({
-            "n": num, "d": den if den is not None else ibis.null("float64"),
+            "n": num, "d": den if den is not None else ibis.null("float64"), "e": expected,
             "hd": ibis.literal(den is not None), "s": ibis.literal(ind.scale, "float64")})
     w = wide.select("unit_id", "period", "hospital_id", **structs)
     long = w.pivot_longer(list(structs), names_to="key", values_to="x")
@@ -342,7 +343,8 @@ def indicator_rows(wide: ir.Table, measures: dict[str, Measure],
     rows = long.select(indicator_set=parts[0], indicator_id=parts[1], level=ibis.literal(level),
                        unit_id=long.unit_id,
                        hospital_id=ibis.ifelse(long.hospital_id == "", ibis.null("string"), long.hospital_id),
-                       period=long.period, numerator=numerator, denominator=denominator, value=value.cast("float64"))
+                       period=long.period, numerator=numerator, denominator=denominator, value=value.cast("float64"),
+                       expected=long.x["e"])
     if level in FACTLESS_LEVELS:
         return rows.filter((rows.numerator.fill_null(0) != 0) | (rows.denominator.fill_null(0) != 0))
     return rows.filter(rows.numerator.notnull() | rows.denominator.notnull())

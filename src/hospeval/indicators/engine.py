@@ -167,6 +167,7 @@ def evaluate_indicators(wh: Warehouse, set_ids: Sequence[str] | None = None,
     outputs = compute_values(wh, sets, levels, grains, scope, stays=stays, timings=run.timings)
     con = wh.con
     con.execute(_VALUES_DDL)
+    con.execute(f'ALTER TABLE "{VALUES_TABLE}" ADD COLUMN IF NOT EXISTS expected DOUBLE')
     con.execute(_RUNS_DDL)
     cols = ", ".join(VALUE_COLUMNS)
     with wh.transaction():
@@ -176,7 +177,8 @@ def evaluate_indicators(wh: Warehouse, set_ids: Sequence[str] | None = None,
         t0 = time.perf_counter()
         for expr in outputs:
             sql = ibis.to_sql(expr, dialect="duckdb")
-            con.execute(f'INSERT INTO "{VALUES_TABLE}" SELECT ? AS run_id, {cols} FROM ({sql})', [run.run_id])
+            con.execute(f'INSERT INTO "{VALUES_TABLE}" (run_id, {cols}) SELECT ? AS run_id, {cols} FROM ({sql})',
+                        [run.run_id])
         run.timings["write values"] = time.perf_counter() - t0
         for level, n in con.execute(f'SELECT level, count(*) FROM "{VALUES_TABLE}" WHERE run_id = ? '
                                     "GROUP BY level", [run.run_id]).fetchall():
