@@ -258,13 +258,43 @@ def _fact_names(m: Measure) -> set[str]:
     return names(parse(m.of))
 
 
+ADDITIVE = ("count", "sum")
+# Units of these levels are unions of (hospital, dept, doctor) cells, so additive measures roll up.
+ROLLUP_LEVELS = ("hospital", "dept", "doctor", "consortium", "district")
+_CELL_KEYS = ("hospital_id", "discharge_dept", "attending_doctor", "consortium_id", "district")
+
+
+def fine_aggregate(prepared: Prepared, measures: dict[str, Measure], base: str, grain: str) -> ir.Table | None:
+    """Additive measures of one base per (hospital, dept, doctor) cell and period: rolled up to every level."""
+    subset = {n: m for n, m in measures.items() if not m.is_fact and m.base == base and m.agg in ADDITIVE}
+    if not subset or base not in prepared.tables:
+        return None
+    t = prepared.tables[base]
+    return t.group_by(*_CELL_KEYS, grain).aggregate(
+        **{name: _reduction(m, t, prepared.columns[name]) for name, m in subset.items()})
+
+
+def _rollup_aggregate(fine: ir.Table, names_: list[str], level: str, grain: str) -> ir.Table:
+    fine = fine.filter(fine[LEVEL_KEYS[level]].notnull())
+    return fine.group_by(**_keys(fine, level, grain)).aggregate(**{n: fine[n].sum() for n in names_})
+
+
 def wide_measures(wh: Warehouse, prepared: Prepared, measures: dict[str, Measure], level: str, grain: str,
-                  scope: Scope = Scope()) -> ir.Table:
-    """Every measure per (unit, period) at one level and grain, as one wide table."""
+                  scope: Scope = Scope(), fine: dict[str, ir.Table] | None = None) -> ir.Table:
+    """Every measure per (unit, period) at one level and grain, as one wide table.
+
+    With ``fine`` (base -> :func:`fine_aggregate` of this grain), additive measures are summed from the
+    cells instead of re-reading every row; the others (distinct counts, means) read the prepared rows.
+    """
     keys = ["unit_id", "period"] + (["hospital_id"] if level in HOSPITAL_SCOPED else [])
     parts: list[ir.Table] = []
     for base, table in prepared.tables.items():
         subset = {n: m for n, m in measures.items() if not m.is_fact and m.base == base}
+        cells = (fine or {}).get(base)
+        if cells is not None and level in ROLLUP_LEVELS:
+            additive = [n for n, m in subset.items() if m.agg in ADDITIVE]
+            parts.append(_rollup_aggregate(cells, additive, level, grain))
+            subset = {n: m for n, m in subset.items() if m.agg not in ADDITIVE}
         if subset:
             parts.append(_base_aggregate(table, subset, prepared, level, grain))
     facts = _fact_aggregate(wh, {n: m for n, m in measures.items() if m.is_fact}, level, grain, scope)
