@@ -42,9 +42,10 @@ def test_national_points_same_peer_group(wh):
     finally:
         wh.con.execute("UPDATE hospitals SET level = '2' WHERE hospital_id = 'H2'")
     # 8 indicators x 125 points. H1 wins total weight (4 > 3) and CEI (0.83 < 1.0); H2 wins CMI, grouped
-    # rate and TEI; group count and both mortalities tie (62.5 each; shrinkage pulls 50% and 0% to 1/3).
-    assert s.loc["H1", "score"] == pytest.approx(125 + 125 + 3 * 62.5)
-    assert s.loc["H2", "score"] == pytest.approx(3 * 125 + 3 * 62.5)
+    # rate, TEI and low-risk mortality (H1: 1 death where 0.02 were expected, O/E = 50; H2: 0 of 0.01);
+    # group count and mid-low-risk mortality (0 deaths both) tie at 62.5 each.
+    assert s.loc["H1", "score"] == pytest.approx(125 + 125 + 2 * 62.5)
+    assert s.loc["H2", "score"] == pytest.approx(4 * 125 + 2 * 62.5)
     assert (s.loc["H2", "rank"], s.loc["H1", "rank"]) == (1, 2)
     assert (s.loc["H2", "percentile"], s.loc["H1", "percentile"]) == (100.0, 0.0)
     # year-on-year: H1 also has 2023, alone in its group: full marks on 7 indicators (875); mid-low-risk

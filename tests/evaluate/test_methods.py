@@ -24,14 +24,17 @@ from hospeval.evaluate import methods
 def matrix(rows, group="g"):
     """rows: (hospital, indicator, direction, weight_share, value[, numerator, denominator, shrink])."""
     cols = {k: [] for k in ("hospital_id", "peer_group", "indicator_id", "direction", "weight_share", "scale",
-                            "shrink", "target_op", "target_value", "numerator", "denominator", "value")}
+                            "shrink", "target_op", "target_value", "numerator", "denominator", "value",
+                            "expected")}
     for r in rows:
         h, ind, d, w, v = r[:5]
         num, den, shrink = (r[5], r[6], True) if len(r) > 5 else (v, None, False)
-        for k, x in zip(cols, (h, group, ind, d, w, 1.0, shrink, None, None, num, den, v), strict=True):
+        expected = r[7] if len(r) > 7 else None
+        for k, x in zip(cols, (h, group, ind, d, w, 1.0, shrink, None, None, num, den, v, expected), strict=True):
             cols[k].append(x)
     df = pd.DataFrame(cols).astype({"target_op": "string", "target_value": "float64", "numerator": "float64",
-                                    "denominator": "float64", "value": "float64"})
+                                    "denominator": "float64", "value": "float64",
+                                    "expected": "float64"})
     return ibis.memtable(df)
 
 
@@ -170,3 +173,22 @@ def test_properties(data, xs):
     m_affine = matrix(_rows([3 * x + 7 for x in xs], ys))
     for method in ("weighted", "topsis", "entropy"):
         assert _order(score_of(m, method)) == _order(score_of(m_affine, method))
+
+
+def test_shrinkage_observed_over_expected():
+    # A: 6 deaths, 100 cases, expected 4 (risk-adjusted); B: 2 / 100, expected 8; peer rate p = 8 / 200
+    # RAR = O / E x p; e = E / n; SE^2 = (p / e)^2 e (1 - e) / n; w = s^2 / (s^2 + SE^2)
+    p = 8 / 200
+    rar = [6 / 4 * p, 2 / 8 * p]
+    e = [0.04, 0.08]
+    se2 = [(p / x) ** 2 * x * (1 - x) / 100 for x in e]
+    mean = sum(rar) / 2
+    signal = max(sum((r - mean) ** 2 for r in rar) / 2 - sum(se2) / 2, 0.0)
+    w = [signal / (signal + s) for s in se2]
+    rows = [("A", "z", "lower", 1.0, 6.0, 6, 100, 4.0), ("B", "z", "lower", 1.0, 2.0, 2, 100, 8.0)]
+    out = methods.shrink_rates(matrix(rows).mutate(scale=ibis.literal(100.0))).to_pandas().set_index("hospital_id")
+    assert out.loc["A", "reliability"] == pytest.approx(w[0])
+    assert out.loc["A", "value"] == pytest.approx(100 * (w[0] * rar[0] + (1 - w[0]) * p))
+    assert out.loc["B", "value"] == pytest.approx(100 * (w[1] * rar[1] + (1 - w[1]) * p))
+    # A had more deaths than expected (6 > 4), B fewer (2 < 8): A stays worse after adjustment
+    assert out.loc["A", "value"] > out.loc["B", "value"]

@@ -61,6 +61,7 @@ def test_cost_and_time_efficiency_index(values):
 def test_risk_group_mortality_percent(values):
     r = get(values, "drg_low_risk_mortality")  # G1 stays s1, s2; s2 died
     assert (r.numerator, r.denominator, r.value) == (1.0, 2.0, 50.0)
+    assert r.expected == pytest.approx(0.01 + 0.01)  # sum of reference mortality of G1 over s1, s2
     assert get(values, "drg_mid_low_risk_mortality").value == 0.0  # G2: s3 alive
     assert get(values, "t14_low_risk_mortality").value == 50.0
 

@@ -78,8 +78,9 @@ def indicator_matrix(wh: Warehouse, indicator_set: IndicatorSet, period: str,
     wh.require("hospitals")
     v = values.filter((values.indicator_set == indicator_set.id) & (values.level == "hospital")
                       & (values.period == period))
+    expected = v.expected.cast("float64") if "expected" in v.columns else ibis.null("float64")
     v = v.select(v_hosp=v.hospital_id, v_ind=v.indicator_id, numerator=v.numerator.cast("float64"),
-                 denominator=v.denominator.cast("float64"), value=v.value.cast("float64"))
+                 denominator=v.denominator.cast("float64"), value=v.value.cast("float64"), expected=expected)
     h = wh.table("hospitals")
     h = h.select("hospital_id", peer_group=peer_group_expr(h, config.peer_group))
     present = v.select(p_hosp=v.v_hosp).distinct()

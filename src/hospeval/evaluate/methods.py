@@ -36,25 +36,33 @@ _NEG_INF = -1e300
 def shrink_rates(m: ir.Table) -> ir.Table:
     """Replace ``value`` of ``shrink`` rows by the reliability-weighted (empirical Bayes) rate.
 
-    For hospital h with n_h cases and observed rate r_h = O_h / n_h in a peer group with rate
-    p = sum O / sum n: SE_h^2 = p (1 - p) / n_h; signal variance s^2 = max(var(r) - mean(SE^2), 0);
-    reliability w_h = s^2 / (s^2 + SE_h^2); smoothed = w_h r_h + (1 - w_h) p (AHRQ QI risk-adjustment
-    software, "reliability-adjusted rate"). Adds ``raw_value`` and ``reliability``.
+    AHRQ QI style, per peer group and indicator, for hospital h with O_h events among n_h cases:
+    reference rate p = sum O / sum n; with an expected count E_h (sum of per-case risks, column
+    ``expected``) the risk-adjusted rate is RAR_h = (O_h / E_h) p and its variance
+    SE_h^2 = (p / e_h)^2 e_h (1 - e_h) / n_h with e_h = E_h / n_h; without one, E_h = n_h p, so RAR_h is the
+    observed rate and SE_h^2 = p (1 - p) / n_h. Signal variance s^2 = max(var(RAR) - mean(SE^2), 0);
+    reliability w_h = s^2 / (s^2 + SE_h^2); smoothed = w_h RAR_h + (1 - w_h) p. Adds ``raw_value`` and
+    ``reliability``.
     """
     rate_ok = m.shrink & m.denominator.notnull() & (m.denominator > 0) & m.numerator.notnull()
-    m = m.mutate(raw_value=m.value, _rate=ibis.ifelse(rate_ok, m.numerator / m.denominator, ibis.null("float64")))
-    stats = m.filter(m._rate.notnull()).group_by(CELL).aggregate(
-        _p=m.numerator.sum() / m.denominator.sum(), _var=m._rate.var(how="pop"))
+    m = m.mutate(raw_value=m.value, _ok=rate_ok)
+    stats = m.filter(m._ok).group_by(CELL).aggregate(_p=m.numerator.sum() / m.denominator.sum())
     m = m.left_join(stats, CELL).drop("peer_group_right", "indicator_id_right")
-    m = m.mutate(_se2=ibis.ifelse(m._rate.notnull(), m._p * (1 - m._p) / m.denominator, ibis.null("float64")))
-    mean_se2 = m.filter(m._se2.notnull()).group_by(CELL).aggregate(_mse2=m._se2.mean())
-    m = m.left_join(mean_se2, CELL).drop("peer_group_right", "indicator_id_right")
+    has_e = m._ok & m.expected.notnull() & (m.expected > 0) & (m.expected < m.denominator)
+    e_rate = m.expected / m.denominator
+    rar = ibis.ifelse(has_e, m.numerator / m.expected * m._p, m.numerator / m.denominator)
+    se2 = ibis.ifelse(has_e, (m._p / e_rate) ** 2 * e_rate * (1 - e_rate) / m.denominator,
+                      m._p * (1 - m._p) / m.denominator)
+    m = m.mutate(_rate=ibis.ifelse(m._ok, rar, ibis.null("float64")),
+                 _se2=ibis.ifelse(m._ok, se2, ibis.null("float64")))
+    var = m.filter(m._ok).group_by(CELL).aggregate(_var=m._rate.var(how="pop"), _mse2=m._se2.mean())
+    m = m.left_join(var, CELL).drop("peer_group_right", "indicator_id_right")
     signal = ibis.greatest(m._var - m._mse2, 0.0)
     reliability = ibis.ifelse(signal + m._se2 > 0, signal / (signal + m._se2), 1.0)
-    m = m.mutate(reliability=ibis.ifelse(m._rate.notnull(), reliability, ibis.null("float64")))
+    m = m.mutate(reliability=ibis.ifelse(m._ok, reliability, ibis.null("float64")))
     smoothed = (m.reliability * m._rate + (1 - m.reliability) * m._p) * m.scale
-    m = m.mutate(value=ibis.ifelse(m._rate.notnull(), smoothed, m.value))
-    return m.drop("_rate", "_p", "_var", "_se2", "_mse2")
+    m = m.mutate(value=ibis.ifelse(m._ok, smoothed, m.value))
+    return m.drop("_ok", "_rate", "_p", "_var", "_se2", "_mse2")
 
 
 def normalise(m: ir.Table) -> ir.Table:

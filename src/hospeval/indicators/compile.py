@@ -39,7 +39,7 @@ FACTLESS_LEVELS = ("dept", "doctor", "drg")
 # Facts are matched on the exact period string: 'YYYY' rows for years, 'YYYY-MM' rows for months.
 _FACT_PERIOD_LENGTH = {"year": 4, "month": 7}
 VALUE_COLUMNS = ("indicator_set", "indicator_id", "level", "unit_id", "hospital_id", "period",
-                 "numerator", "denominator", "value")
+                 "numerator", "denominator", "value", "expected")
 
 _GROUP_COLUMNS = {"drg": "string", "mdc": "string", "grouped": "boolean", "relative_weight": "float64",
                   "drg_mean_cost": "float64", "drg_mean_los": "float64", "drg_mortality": "float64",
@@ -258,13 +258,43 @@ def _fact_names(m: Measure) -> set[str]:
     return names(parse(m.of))
 
 
+ADDITIVE = ("count", "sum")
+# Units of these levels are unions of (hospital, dept, doctor) cells, so additive measures roll up.
+ROLLUP_LEVELS = ("hospital", "dept", "doctor", "consortium", "district")
+_CELL_KEYS = ("hospital_id", "discharge_dept", "attending_doctor", "consortium_id", "district")
+
+
+def fine_aggregate(prepared: Prepared, measures: dict[str, Measure], base: str, grain: str) -> ir.Table | None:
+    """Additive measures of one base per (hospital, dept, doctor) cell and period: rolled up to every level."""
+    subset = {n: m for n, m in measures.items() if not m.is_fact and m.base == base and m.agg in ADDITIVE}
+    if not subset or base not in prepared.tables:
+        return None
+    t = prepared.tables[base]
+    return t.group_by(*_CELL_KEYS, grain).aggregate(
+        **{name: _reduction(m, t, prepared.columns[name]) for name, m in subset.items()})
+
+
+def _rollup_aggregate(fine: ir.Table, names_: list[str], level: str, grain: str) -> ir.Table:
+    fine = fine.filter(fine[LEVEL_KEYS[level]].notnull())
+    return fine.group_by(**_keys(fine, level, grain)).aggregate(**{n: fine[n].sum() for n in names_})
+
+
 def wide_measures(wh: Warehouse, prepared: Prepared, measures: dict[str, Measure], level: str, grain: str,
-                  scope: Scope = Scope()) -> ir.Table:
-    """Every measure per (unit, period) at one level and grain, as one wide table."""
+                  scope: Scope = Scope(), fine: dict[str, ir.Table] | None = None) -> ir.Table:
+    """Every measure per (unit, period) at one level and grain, as one wide table.
+
+    With ``fine`` (base -> :func:`fine_aggregate` of this grain), additive measures are summed from the
+    cells instead of re-reading every row; the others (distinct counts, means) read the prepared rows.
+    """
     keys = ["unit_id", "period"] + (["hospital_id"] if level in HOSPITAL_SCOPED else [])
     parts: list[ir.Table] = []
     for base, table in prepared.tables.items():
         subset = {n: m for n, m in measures.items() if not m.is_fact and m.base == base}
+        cells = (fine or {}).get(base)
+        if cells is not None and level in ROLLUP_LEVELS:
+            additive = [n for n, m in subset.items() if m.agg in ADDITIVE]
+            parts.append(_rollup_aggregate(cells, additive, level, grain))
+            subset = {n: m for n, m in subset.items() if m.agg not in ADDITIVE}
         if subset:
             parts.append(_base_aggregate(table, subset, prepared, level, grain))
     facts = _fact_aggregate(wh, {n: m for n, m in measures.items() if m.is_fact}, level, grain, scope)
@@ -329,8 +359,9 @@ def indicator_rows(wide: ir.Table, measures: dict[str, Measure],
             p_den = wide[f"p_{by_key[ind.denominator.key]}"].cast("float64") if ind.denominator else None
             current, previous = _ratio_or_value(num, den), _ratio_or_value(p_num, p_den)
             num, den = current - previous, previous
+        expected = wide[by_key[ind.expected.key]].cast("float64") if ind.expected else ibis.null("float64")
         structs[f"{indicator_set.id}|{ind.id}"] = ibis.struct({
-            "n": num, "d": den if den is not None else ibis.null("float64"),
+            "n": num, "d": den if den is not None else ibis.null("float64"), "e": expected,
             "hd": ibis.literal(den is not None), "s": ibis.literal(ind.scale, "float64")})
     w = wide.select("unit_id", "period", "hospital_id", **structs)
     long = w.pivot_longer(list(structs), names_to="key", values_to="x")
@@ -342,7 +373,8 @@ def indicator_rows(wide: ir.Table, measures: dict[str, Measure],
     rows = long.select(indicator_set=parts[0], indicator_id=parts[1], level=ibis.literal(level),
                        unit_id=long.unit_id,
                        hospital_id=ibis.ifelse(long.hospital_id == "", ibis.null("string"), long.hospital_id),
-                       period=long.period, numerator=numerator, denominator=denominator, value=value.cast("float64"))
+                       period=long.period, numerator=numerator, denominator=denominator, value=value.cast("float64"),
+                       expected=long.x["e"])
     if level in FACTLESS_LEVELS:
         return rows.filter((rows.numerator.fill_null(0) != 0) | (rows.denominator.fill_null(0) != 0))
     return rows.filter(rows.numerator.notnull() | rows.denominator.notnull())

@@ -28,10 +28,12 @@ from hospeval.errors import SchemaError
 from hospeval.indicators.compile import (
     GRAINS,
     LEVEL_KEYS,
+    ROLLUP_LEVELS,
     VALUE_COLUMNS,
     Prepared,
     Scope,
     enriched_stays,
+    fine_aggregate,
     indicator_rows,
     measure_names,
     prepare_bases,
@@ -51,6 +53,7 @@ _RUNS_DDL = (f'CREATE TABLE IF NOT EXISTS "{RUNS_TABLE}" (run_id VARCHAR, sets V
 _STAYS_TEMP = "_hospeval_indicator_stays"
 _WIDE_TEMP = "_hospeval_indicator_wide"
 _BASE_TEMP = "_hospeval_indicator_base"
+_FINE_TEMP = "_hospeval_indicator_cells"
 
 
 @dataclass
@@ -127,10 +130,18 @@ def compute_values(wh: Warehouse, sets: Sequence[IndicatorSet], levels: Sequence
                                 for base, t in prepared.tables.items()}, columns=prepared.columns)
     timings["prepare"] = time.perf_counter() - t0
     outputs = []
-    for level in levels:
-        for grain in grains:
+    for grain in grains:
+        t0 = time.perf_counter()
+        fine = {}
+        if any(level in ROLLUP_LEVELS for level in levels):
+            for base in prepared.tables:
+                cells = fine_aggregate(prepared, measures, base, grain)
+                if cells is not None:
+                    fine[base] = materialise(wh, f"{_FINE_TEMP}_{base}_{grain}", cells)
+        timings[f"cells {grain}"] = time.perf_counter() - t0
+        for level in levels:
             t0 = time.perf_counter()
-            wide = wide_measures(wh, prepared, measures, level, grain, scope)
+            wide = wide_measures(wh, prepared, measures, level, grain, scope, fine)
             wide = materialise(wh, f"{_WIDE_TEMP}_{level}_{grain}", wide)
             timings[f"aggregate {level}/{grain}"] = time.perf_counter() - t0
             rows = indicator_rows(wide, measures, chosen, level)
@@ -167,6 +178,7 @@ def evaluate_indicators(wh: Warehouse, set_ids: Sequence[str] | None = None,
     outputs = compute_values(wh, sets, levels, grains, scope, stays=stays, timings=run.timings)
     con = wh.con
     con.execute(_VALUES_DDL)
+    con.execute(f'ALTER TABLE "{VALUES_TABLE}" ADD COLUMN IF NOT EXISTS expected DOUBLE')
     con.execute(_RUNS_DDL)
     cols = ", ".join(VALUE_COLUMNS)
     with wh.transaction():
@@ -176,7 +188,8 @@ def evaluate_indicators(wh: Warehouse, set_ids: Sequence[str] | None = None,
         t0 = time.perf_counter()
         for expr in outputs:
             sql = ibis.to_sql(expr, dialect="duckdb")
-            con.execute(f'INSERT INTO "{VALUES_TABLE}" SELECT ? AS run_id, {cols} FROM ({sql})', [run.run_id])
+            con.execute(f'INSERT INTO "{VALUES_TABLE}" (run_id, {cols}) SELECT ? AS run_id, {cols} FROM ({sql})',
+                        [run.run_id])
         run.timings["write values"] = time.perf_counter() - t0
         for level, n in con.execute(f'SELECT level, count(*) FROM "{VALUES_TABLE}" WHERE run_id = ? '
                                     "GROUP BY level", [run.run_id]).fetchall():
