@@ -156,7 +156,7 @@ def _previous_year(current: dict[str, float], rng: np.random.Generator) -> dict[
     for name, value in current.items():
         if name.startswith("satisfaction"):
             out[name] = round(value - float(rng.uniform(-0.5, 1.5)), 1)
-        elif name in ("emr_level", "eqa_passed_items"):
+        elif name in ("emr_level", "eqa_passed_items") or metrics()[name]["unit"] in ("level", "flag", "score"):
             out[name] = max(0.0, value - float(rng.integers(0, 2)))
         elif name in ("beds_open", "bed_days_open") or name.startswith("staff_"):
             out[name] = float(round(value / (1 + (growth - 1) / 2)))
@@ -183,6 +183,7 @@ def facts_table(world: World, totals: StayTotals, rng: np.random.Generator) -> t
         monthly = _monthly(current, totals, i)
         current.update({m: float(v.sum()) for m, v in monthly.items()})
         current["revenue_medical"] = current["revenue_inpatient"] + current["revenue_outpatient"]
+        current.update(_appraisal_metrics(current, h, h.hospital_id in leads, rng))
         beds[i] = int(current["beds_open"])
         for label, values in ((str(year), current), (str(year - 1), _previous_year(current, rng))):
             for m in catalogue:
@@ -195,6 +196,77 @@ def facts_table(world: World, totals: StayTotals, rng: np.random.Generator) -> t
     schema = table_spec("hospital_facts").arrow_schema()
     return pa.table([pa.array(hid), pa.array(period), pa.array(metric), pa.array(value, pa.float64())],
                     schema=schema), beds
+
+
+# Self-reported and platform metrics of the appraisal sets: metric -> (base metric or None for a constant,
+# low, high). value = base x uniform(low, high); whole numbers unless the unit is money or a score.
+APPRAISAL_METRICS: dict[str, tuple[str | None, float, float]] = {
+    "special_service_revenue": ("revenue_medical", 0.005, 0.03),
+    "single_disease_qc_score": (None, 70, 95),
+    "large_equipment_exams": ("outpatient_visits", 0.02, 0.06),
+    "large_equipment_positive": ("large_equipment_exams", 0.5, 0.8),
+    "large_equipment_management_score": (None, 75, 98),
+    "wards_total": ("beds_open", 0.022, 0.028),
+    "wards_quality_nursing": ("wards_total", 0.6, 1.0),
+    "prescriptions_total": ("outpatient_visits", 0.9, 1.1),
+    "prescriptions_reviewed": ("prescriptions_total", 0.03, 0.15),
+    "outpatient_prescription_visits": ("outpatient_visits", 0.6, 0.8),
+    "outpatient_essential_drug_visits": ("outpatient_prescription_visits", 0.4, 0.7),
+    "inpatient_essential_drug_stays": ("bed_days_occupied", 0.09, 0.12),
+    "drug_varieties_purchased": (None, 300, 1500),
+    "essential_drug_varieties_purchased": ("drug_varieties_purchased", 0.3, 0.6),
+    "drug_purchase_amount": ("revenue_drugs", 0.85, 0.95),
+    "essential_drug_purchase_amount": ("drug_purchase_amount", 0.2, 0.5),
+    "vbp_comparable_drug_volume": ("antibiotic_ddds", 3, 6),
+    "vbp_drug_volume_used": ("vbp_comparable_drug_volume", 0.5, 0.9),
+    "vbp_drug_purchase_amount": ("drug_purchase_amount", 0.05, 0.15),
+    "appointment_wait_minutes_mean": (None, 10, 45),
+    "revenue_auxiliary_drugs": ("revenue_drugs", 0.02, 0.08),
+    "revenue_key_monitored_drugs": ("revenue_drugs", 0.03, 0.1),
+    "budget_management_score": (None, 70, 98),
+    "chief_accountant_appointed": (None, 0, 1.6),
+    "trainees_received": ("staff_doctors", 0.02, 0.15),
+    "trainees_returned_independent": ("trainees_received", 0.6, 0.95),
+    "residents_exam_takers": ("staff_doctors", 0.02, 0.08),
+    "residents_exam_passed": ("residents_exam_takers", 0.6, 0.95),
+    "public_credit_grade": (None, 80, 100),
+    "eqa_provincial_items_required": (None, 80, 200),
+    "eqa_provincial_items_participated": ("eqa_provincial_items_required", 0.85, 1.0),
+    "eqa_provincial_items_passed": ("eqa_provincial_items_participated", 0.85, 1.0),
+    "specialty_capability_index": (None, 0.5, 1.5),
+    "key_specialties": ("staff_doctors", 0.0, 0.03),
+    "patents_transferred": ("staff_doctors", 0.0, 0.02),
+    "county_resident_visits_total": ("outpatient_visits", 1.5, 3.0),
+    "county_resident_visits_in_county": ("county_resident_visits_total", 0.8, 0.95),
+    "primary_care_visits": ("outpatient_visits", 0.5, 1.5),
+    "total_care_visits_in_area": ("primary_care_visits", 1.8, 3.0),
+    "insurance_fund_budget": ("revenue_inpatient_insurance", 1.2, 1.45),
+    "insurance_fund_paid": ("revenue_inpatient_insurance", 1.15, 1.4),
+    "public_health_tasks_score": (None, 70, 98),
+    "smart_hospital_service_level": (None, 0, 4.99),
+    "smart_hospital_management_level": (None, 0, 4.99),
+    "specialists_sent_to_members": ("staff_doctors", 0.02, 0.08),
+    "beds_shared_with_members": ("beds_open", 0.01, 0.05),
+    "telemedicine_services": ("outpatient_visits", 0.001, 0.01),
+}
+_CONSORTIUM_LEAD_ONLY = ("specialists_sent_to_members", "beds_shared_with_members")
+
+
+def _appraisal_metrics(current: dict[str, float], h: Hospital, is_lead: bool,
+                       rng: np.random.Generator) -> dict[str, float]:
+    """Plausible values for the appraisal metrics that front pages and finance lines do not give."""
+    known = set(metrics())
+    out: dict[str, float] = {}
+    for name, (base, low, high) in APPRAISAL_METRICS.items():
+        if name not in known:
+            continue
+        factor = float(rng.uniform(low, high))
+        value = factor if base is None else factor * {**current, **out}.get(base, 0.0)
+        if name in _CONSORTIUM_LEAD_ONLY and not is_lead:
+            value = 0.0
+        unit = metrics()[name]["unit"]
+        out[name] = round(value, 2) if unit in ("yuan", "score", "index") else float(int(value))
+    return out
 
 
 def _monthly(current: dict[str, float], totals: StayTotals, i: int) -> dict[str, np.ndarray]:

@@ -32,6 +32,7 @@ from hospeval.warehouse import Warehouse
 
 SCORES_TABLE = "evaluation_scores"
 POINTS_TABLE = "evaluation_points"
+INDICATOR_SCORES_VIEW = "evaluation_indicator_scores"
 SCORE_COLUMNS = ("run_id", "indicator_set", "method", "hospital_id", "peer_group", "score", "rank", "grade",
                  "percentile", "period", "score_previous", "score_change")
 POINT_COLUMNS = ("run_id", "indicator_set", "method", "hospital_id", "peer_group", "period", "indicator_id",
@@ -193,3 +194,7 @@ def _write(wh: Warehouse, run: EvaluationRun, s: ir.Table, pts: ir.Table) -> Non
         finally:
             con.unregister("_hospeval_scores")
             con.unregister("_hospeval_points")
+    # The dashboard's "points lost per indicator" reads the national-exam-style points as a view.
+    con.execute(f'CREATE OR REPLACE VIEW "{INDICATOR_SCORES_VIEW}" AS SELECT run_id, indicator_set, period, '
+                "hospital_id, indicator_id, weight_share AS weight, points AS score, "
+                f"max_points - points AS points_lost FROM \"{POINTS_TABLE}\" WHERE method = 'national'")

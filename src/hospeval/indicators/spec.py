@@ -15,7 +15,6 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -157,16 +156,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return doc
 
 
-@cache
-def pending_metrics(folder: str | None = None) -> frozenset[str]:
-    """Metrics requested for ``schema/metrics.yaml`` but not there yet (``indicators/_pending_metrics.yaml``)."""
-    path = Path(folder or data_dir("indicators")) / "_pending_metrics.yaml"
-    return frozenset(_read_yaml(path)) if path.exists() else frozenset()
-
-
 def known_metrics(folder: str | None = None) -> frozenset[str]:
-    """Metrics an indicator may take from ``hospital_facts``."""
-    return frozenset(metrics()) | pending_metrics(folder)
+    """Metrics an indicator may take from ``hospital_facts`` (the catalogue ``schema/metrics.yaml``)."""
+    return frozenset(metrics())
 
 
 def _measure(raw: Any, where: str) -> Measure | None:
@@ -252,7 +244,7 @@ def _check(ind: Indicator, path: Path, metric_names: frozenset[str]) -> None:
             unknown = expr.names(expr.parse(m.of)) - metric_names
             if unknown:
                 raise SchemaError(f"{here}: unknown hospital_facts metric(s) {sorted(unknown)}; add them to "
-                                  "schema/metrics.yaml (or indicators/_pending_metrics.yaml)", file=str(path))
+                                  "schema/metrics.yaml", file=str(path))
 
 
 def load_set_file(path: Path) -> IndicatorSet:
