@@ -169,35 +169,19 @@ def test_user_admin_api(setup):
     assert client.delete("/api/users/li").status_code == 400
 
 
-def test_default_ingest_passes_progress_and_names_when_accepted(monkeypatch, tmp_path):
-    import sys
-    import types
-
+def test_default_ingest_runs_the_real_ingest_with_progress_and_original_names(tmp_path):
     from hospeval.present.api import default_ingest
+    from hospeval.warehouse import Warehouse
 
-    seen = {}
-
-    def ingest_files(warehouse, paths, *, progress=None, source_names=None):
-        seen.update(warehouse=warehouse, paths=paths, names=source_names)
-        progress(0.5, "half")
-        return ["1 file loaded"]
-
-    fake = types.ModuleType("hospeval.ingest")
-    fake.ingest_files = ingest_files
-    monkeypatch.setitem(sys.modules, "hospeval.ingest", fake)
+    path = tmp_path / "x9f3.csv"  # uploads are saved under random names
+    path.write_bytes("病案号,组织机构代码,住院次数,性别,年龄,入院时间,出院时间,出院科别,实际住院（天）,离院方式,住院总费用,主要诊断编码\n"
+                     "BA1,H001,1,男,60,2024-05-01,2024-05-09,0301,8,1,8000,I21.000\n".encode("gb18030"))
     steps = []
-    lines = default_ingest("WH", [tmp_path / "a.csv"], ["原始.csv"], lambda f, m="": steps.append(f))
-    assert lines == ["1 file loaded"] and seen["names"] == ["原始.csv"] and steps == [0.5]
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        lines = default_ingest(wh, [path], ["一院首页.csv"], lambda f, m="": steps.append(f))
+        assert wh.count("stays") == 1
+        assert wh.con.execute("SELECT file FROM ingest_loads").fetchone()[0] == "一院首页.csv"
+    assert lines == ["一院首页.csv: 1 rows read, 1 loaded, 0 quarantined (n041_zh, gb18030)"]
+    assert all(isinstance(f, float) and 0 <= f <= 1 for f in steps) and steps[-1] == 1.0
+    assert steps == sorted(steps)
 
-
-def test_upload_without_ingest_stage_is_503(tmp_path, new_auth, password):
-    from hospeval.present.api import ingest_available
-
-    if ingest_available():
-        pytest.skip("hospeval.ingest.ingest_files exists on this branch")
-    wh = Warehouse(":memory:")
-    app = create_app(wh, new_auth(), output=tmp_path)
-    token = TestClient(app).post("/api/auth/login", json={"username": "admin", "password": password}).json()["token"]
-    client = TestClient(app, headers={"authorization": f"Bearer {token}"})
-    r = upload(client, ("a.csv", GOOD, "text/csv"))
-    assert r.status_code == 503 and "not installed" in r.json()["detail"]

@@ -80,7 +80,7 @@ def _load_id(paths: list[Path]) -> str:
 
 def ingest_files(warehouse: Warehouse, paths: list[str | Path], *, profile: str | None = None,
                  encoding: str | None = None, secret: str | None = None,
-                 progress: Progress | None = None) -> IngestReport:
+                 progress: Progress | None = None, source_names: list[str] | None = None) -> IngestReport:
     """Load files into the warehouse. Raises :class:`InputFileError` (and loads nothing) when a file
     cannot be read at all; row-level problems are quarantined instead.
 
@@ -94,6 +94,9 @@ def ingest_files(warehouse: Warehouse, paths: list[str | Path], *, profile: str 
     hospeval.errors.InputFileError: file not found (file no-such-file.csv)
     """
     paths = [Path(p) for p in paths]
+    if source_names is not None and len(source_names) != len(paths):
+        raise ValueError("source_names must name every path")
+    names = source_names or [p.name for p in paths]
     for p in paths:
         if not p.exists():
             raise InputFileError("file not found", file=str(p))
@@ -108,13 +111,13 @@ def ingest_files(warehouse: Warehouse, paths: list[str | Path], *, profile: str 
     previous_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
     try:
-        return _ingest(warehouse, paths, profile, encoding, secret, say, load_id)
+        return _ingest(warehouse, paths, names, profile, encoding, secret, say, load_id)
     finally:
         con.execute(f"SET memory_limit = '{previous_limit}'")
 
 
-def _ingest(warehouse: Warehouse, paths: list[Path], profile: str | None, encoding: str | None, secret: str,
-            say: Progress, load_id: str) -> IngestReport:
+def _ingest(warehouse: Warehouse, paths: list[Path], names: list[str], profile: str | None,
+            encoding: str | None, secret: str, say: Progress, load_id: str) -> IngestReport:
     con = warehouse.con
     staged: list[tuple[FileReport, str, Profile, RawFile]] = []
     for i, path in enumerate(paths):
@@ -127,7 +130,7 @@ def _ingest(warehouse: Warehouse, paths: list[Path], profile: str | None, encodi
             raw.cleanup()
             raise
         say(f"checking {path.name} (profile {prof.name}, {raw.encoding})")
-        report = _stage(con, raw, prof, path, load_id, secret)
+        report = _stage(con, raw, prof, path, names[i], secret)
         staged.append((report, raw.name, prof, raw))
         report_time = time.time() - started
         say(f"staged {path.name}: {report.rows_loaded:,} good, {report.rows_quarantined:,} quarantined "
@@ -149,7 +152,7 @@ def _identifier_headers(prof: Profile, headers: list[str]) -> dict[str, list[str
     return {kind: [norm[h] for h in hs if h in norm] for kind, hs in prof.identifiers.items()}
 
 
-def _stage(con, raw: RawFile, prof: Profile, path: Path, load_id: str, secret: str) -> FileReport:
+def _stage(con, raw: RawFile, prof: Profile, path: Path, source_name: str, secret: str) -> FileReport:
     """Stage one file: one wide scan into ``<name>_typed``, then narrow tables and views for the rest."""
     name = raw.name
     id_headers = _identifier_headers(prof, raw.headers)
@@ -197,12 +200,12 @@ def _stage(con, raw: RawFile, prof: Profile, path: Path, load_id: str, secret: s
     reasons = dict(con.execute(f"SELECT reason, count(DISTINCT source_row) FROM {name}_bad GROUP BY 1").fetchall())
     known = prof.known_headers()
     ignored = [h for h in raw.headers if normalise_header(h) not in known]
-    report = FileReport(str(path), prof.target, prof.name, raw.encoding, raw.rows_read, loaded, quarantined,
+    report = FileReport(source_name, prof.target, prof.name, raw.encoding, raw.rows_read, loaded, quarantined,
                         reasons, ignored, raw.headers)
     if not report.reconciles:
         raise HospevalError(f"row counts do not reconcile: read {raw.rows_read}, loaded {loaded}, "
-                            f"quarantined {quarantined}", file=str(path))
-    con.execute(f"ALTER TABLE {name}_bad ADD COLUMN file VARCHAR DEFAULT {lit(path.name)}")
+                            f"quarantined {quarantined}", file=source_name)
+    con.execute(f"ALTER TABLE {name}_bad ADD COLUMN file VARCHAR DEFAULT {lit(source_name)}")
     return report
 
 
