@@ -18,12 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from hospeval.errors import SchemaError
 from hospeval.indicators import expr
 from hospeval.model import metrics
-from hospeval.paths import data_dir
+from hospeval.paths import data_dir, read_yaml_mapping
 
 AGGREGATES = ("count", "sum", "mean", "count_distinct", "min", "max", "fact")
 BASES = ("stays", "procedures", "diagnoses")
@@ -145,15 +143,7 @@ class Fields:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise SchemaError("indicator file not found", file=str(path)) from exc
-    except yaml.YAMLError as exc:
-        raise SchemaError(f"invalid YAML: {exc}", file=str(path)) from exc
-    if not isinstance(doc, dict):
-        raise SchemaError("expected a mapping at the top level", file=str(path))
-    return doc
+    return read_yaml_mapping(path, "indicator file")
 
 
 def known_metrics(folder: str | None = None) -> frozenset[str]:

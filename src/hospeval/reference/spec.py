@@ -18,9 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from hospeval.errors import HospevalError, SchemaError
+from hospeval.paths import read_yaml_mapping
 
 POLICY_DIR = Path(__file__).resolve().parent / "policies"
 TRIM_METHODS = ("none", "iqr", "percentile")
@@ -99,16 +98,8 @@ class Population:
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Read one YAML mapping, raising :class:`SchemaError` naming the file when it is not one."""
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise SchemaError("policy file not found", file=str(path)) from exc
-    except yaml.YAMLError as exc:
-        raise SchemaError(f"not valid YAML: {exc}", file=str(path)) from exc
-    if not isinstance(doc, dict):
-        raise SchemaError("expected a YAML mapping at the top level", file=str(path))
-    return doc
+    """Read one policy file (a YAML mapping), raising :class:`SchemaError` naming the file otherwise."""
+    return read_yaml_mapping(path, "policy file")
 
 
 def _choice(value: Any, allowed: tuple[str, ...], *, file: str, name: str) -> str:
