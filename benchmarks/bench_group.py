@@ -89,7 +89,7 @@ def main() -> None:
     ap.add_argument("--opendrg", type=Path, default=Path("/tmp/opendrg"))
     ap.add_argument("--opendrg-records", type=int, default=20_000)
     ap.add_argument("--skip-opendrg", action="store_true")
-    ap.add_argument("--memory-limit", default="3GB", help="DuckDB memory_limit (the machine is shared)")
+    ap.add_argument("--memory-limit", default="5GB", help="DuckDB memory_limit (keeps peak RSS under the 8 GB target)")
     args = ap.parse_args()
     if GOLDEN is None:
         sys.exit(f"golden sample not found ({RELATIVE})")
