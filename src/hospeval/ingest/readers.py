@@ -79,7 +79,8 @@ class RawFile:
 
 def detect_encoding(path: Path) -> str:
     """Return ``utf-8`` (BOM or not) when the head of the file decodes as UTF-8, else ``gb18030``."""
-    head = path.read_bytes()[:_SNIFF] if path.stat().st_size <= _SNIFF else _head(path)
+    with path.open("rb") as fh:
+        head = fh.read(_SNIFF)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8"
     try:
@@ -87,11 +88,6 @@ def detect_encoding(path: Path) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         return "gb18030"
-
-
-def _head(path: Path) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(_SNIFF)
 
 
 def _transcode(path: Path, encoding: str) -> tuple[Path, bool]:
