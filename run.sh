@@ -16,20 +16,22 @@ fi
 cmd=${1:-demo}
 shift || true
 # System packages the tests and PDF reports need (Debian): a real browser for the end-to-end tests,
-# CJK fonts so Chinese renders, pango for weasyprint. Installed once, as root, when missing.
+# CJK fonts so Chinese renders, pango for weasyprint, Java 17 for the Spark equivalence suite.
+# Installed once, as root, when missing.
 need_system() {
-  command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" && ldconfig -p | grep -q libpangoft2
+  command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" && ldconfig -p | grep -q libpangoft2 \
+    && command -v java >/dev/null
 }
 if [ "$cmd" = test ] || [ "$cmd" = demo ]; then
   if ! need_system && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "[run.sh] installing chromium, fonts-noto-cjk and pango (apt-get)..."
+    echo "[run.sh] installing chromium, fonts-noto-cjk, pango and Java 17 (apt-get)..."
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null
+      chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 openjdk-17-jre-headless >/dev/null
   fi
 fi
 case "$cmd" in
   test)
-    exec .venv/bin/python -m pytest -n 2 "$@" ;;
+    exec .venv/bin/python -m pytest -n 2 --dist loadgroup "$@" ;;
   demo)
     exec .venv/bin/hospeval demo "$@" ;;
   *)

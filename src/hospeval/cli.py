@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from hospeval.config import ENGINES
 from hospeval.errors import HospevalError
 
 STAGES = ("ingest", "quality", "group", "reference", "indicators", "evaluate", "payment", "present")
@@ -36,8 +38,25 @@ err_console = Console(stderr=True)
 
 
 @app.callback()
-def _root() -> None:
-    """Keep ``hospeval`` a command group even while only one stage has registered commands."""
+def _root(
+    engine: str = typer.Option(None, "--engine", help="Compute engine: duckdb (default) or spark. "
+                                                      "Same as HOSPEVAL_ENGINE."),
+    spark_master: str = typer.Option(None, "--spark-master", help="Spark master URL (local[*], spark://host:7077, "
+                                                                  "yarn ...). Same as HOSPEVAL_SPARK_MASTER."),
+    spark_warehouse: str = typer.Option(None, "--spark-warehouse", help="Folder or URI of the Spark warehouse's "
+                                                                        "Parquet tables. Same as "
+                                                                        "HOSPEVAL_SPARK_WAREHOUSE."),
+) -> None:
+    """Global options: which engine runs the stages (the settings read them from the environment)."""
+    if engine is not None:
+        if engine.lower() not in ENGINES:
+            raise typer.BadParameter(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}",
+                                     param_hint="--engine")
+        os.environ["HOSPEVAL_ENGINE"] = engine.lower()
+    if spark_master is not None:
+        os.environ["HOSPEVAL_SPARK_MASTER"] = spark_master
+    if spark_warehouse is not None:
+        os.environ["HOSPEVAL_SPARK_WAREHOUSE"] = spark_warehouse
 
 
 def _register_stages() -> None:

@@ -1,7 +1,12 @@
-"""The warehouse: one embedded DuckDB file holding every canonical and result table.
+"""The warehouse: where every canonical and result table lives, and the verbs stages write it with.
 
-Only this module and engine-specific code import duckdb; stages get an Ibis backend from
-:meth:`Warehouse.ibis` and express their logic as Ibis expressions.
+Two engines implement the same verbs (``table``, ``replace``, ``scratch``, ``replace_rows``, ``append``,
+``drop``, ``count``, ``to_arrow``, ``write_csv``): :class:`Warehouse`, one embedded DuckDB file (the
+default), and :class:`hospeval.spark.SparkWarehouse`, Parquet tables under a folder or bucket that Spark
+reads and writes. Stages express their logic as Ibis expressions over ``table(...)`` and write results
+only through these verbs, so the same code runs on both; :func:`open_warehouse` picks the engine from the
+settings (``--engine`` / ``HOSPEVAL_ENGINE``). ``Warehouse.con`` (the raw DuckDB connection) is for
+DuckDB-only code: CSV ingest and the dashboard.
 
 Examples
 --------
@@ -25,9 +30,13 @@ import pyarrow as pa
 from hospeval.errors import WarehouseError
 from hospeval.model import TABLES, table_spec
 
+Data = pa.Table | ibis.Table
+
 
 class Warehouse:
     """A DuckDB warehouse file (or ``":memory:"``) with the canonical tables."""
+
+    engine = "duckdb"
 
     def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
         self.path = str(path)
@@ -38,6 +47,7 @@ class Warehouse:
         except duckdb.IOException as exc:
             raise WarehouseError(f"cannot open warehouse: {exc}", file=self.path) from exc
         self._ibis = None
+        self._depth = 0
 
     # -- lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:
@@ -72,9 +82,11 @@ class Warehouse:
                     file=self.path,
                 )
 
-    def count(self, name: str) -> int:
-        """Row count of a table."""
-        return self.con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+    def count(self, name: str, where: dict[str, object] | None = None) -> int:
+        """Row count of a table, or of its rows whose columns equal ``where``'s values."""
+        condition = " AND ".join(f'"{c}" = ?' for c in where or {}) or "TRUE"
+        return self.con.execute(f'SELECT count(*) FROM "{name}" WHERE {condition}',
+                                list((where or {}).values())).fetchone()[0]
 
     # -- data ------------------------------------------------------------------------------------
     def ibis(self) -> ibis.BaseBackend:
@@ -90,20 +102,33 @@ class Warehouse:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """All-or-nothing block: commits when it ends cleanly, rolls back on any exception."""
+        """All-or-nothing block: commits when it ends cleanly, rolls back on any exception.
+
+        Nested blocks join the outermost one, so a verb that writes atomically can run inside a
+        stage's larger transaction.
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.con
+            finally:
+                self._depth -= 1
+            return
         self.con.execute("BEGIN TRANSACTION")
+        self._depth = 1
         try:
             yield self.con
         except BaseException:
+            self._depth = 0
             self.con.execute("ROLLBACK")
             raise
+        self._depth = 0
         self.con.execute("COMMIT")
 
     def replace(self, name: str, data: pa.Table | ibis.Table) -> int:
         """Create or replace table ``name`` with ``data`` (an Arrow table or an Ibis expression)."""
         if isinstance(data, ibis.Table):
-            sql = ibis.to_sql(data, dialect="duckdb")
-            self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
+            self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS {self._sql(data)}')
         else:
             self.con.register("__hospeval_replace", data)
             try:
@@ -116,4 +141,97 @@ class Warehouse:
         """Materialise a table or expression as Arrow."""
         if isinstance(name_or_expr, str):
             return self.con.execute(f'SELECT * FROM "{name_or_expr}"').to_arrow_table()
-        return self.con.execute(ibis.to_sql(name_or_expr, dialect="duckdb")).to_arrow_table()
+        return self.ibis().to_pyarrow(name_or_expr)
+
+    # -- engine-neutral verbs (SparkWarehouse implements the same) ------------------------------------
+    @contextmanager
+    def _source(self, data: Data) -> Iterator[ibis.Table]:
+        """``data`` as an expression on this backend (Arrow is registered for the duration)."""
+        if isinstance(data, ibis.Table):
+            yield data
+            return
+        self.con.register("__hospeval_source", data)
+        try:
+            yield self.ibis().table("__hospeval_source")
+        finally:
+            self.con.unregister("__hospeval_source")
+
+    def _sql(self, expr: ibis.Table) -> str:
+        self.ibis()._run_pre_execute_hooks(expr)  # registers the expression's in-memory tables
+        return ibis.to_sql(expr, dialect="duckdb")
+
+    def scratch(self, name: str, data: Data) -> ibis.Table:
+        """Materialise ``data`` as a session-scoped work table (never written to the warehouse file)."""
+        with self._source(data) as src:
+            self.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {self._sql(src)}')
+        return self.ibis().table(name)
+
+    def drop(self, name: str) -> None:
+        """Drop a table, work table or view if it exists."""
+        kind = self.con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ?",
+                                [name]).fetchone()
+        if kind:
+            self.con.execute(f'DROP {"VIEW" if kind[0] == "VIEW" else "TABLE"} IF EXISTS "{name}"')
+
+    def ensure_table(self, name: str, schema: ibis.Schema | pa.Schema) -> None:
+        """Create an empty table with ``schema`` when ``name`` does not exist."""
+        if not self.has_table(name):
+            self.replace(name, as_ibis_schema(schema).to_pyarrow().empty_table())
+
+    def replace_rows(self, name: str, data: Data, where: dict[str, object],
+                     schema: ibis.Schema | pa.Schema | None = None) -> int:
+        """Replace the rows of ``name`` whose columns equal ``where``'s values by ``data``, atomically.
+
+        The table is created on first use (with ``schema`` when given, else ``data``'s); ``data``'s
+        columns are matched by name and cast to the table's types. Returns the rows now matching.
+        """
+        with self._source(data) as src, self.transaction():
+            if schema is not None:
+                self.ensure_table(name, schema)
+            if not self.has_table(name):
+                self.con.execute(f'CREATE TABLE "{name}" AS {self._sql(src)}')
+            else:
+                condition = " AND ".join(f'"{c}" = ?' for c in where) or "TRUE"
+                self.con.execute(f'DELETE FROM "{name}" WHERE {condition}', list(where.values()))
+                self._insert(name, src)
+        return self.count(name, where)
+
+    def append(self, name: str, data: Data) -> None:
+        """Append ``data`` to ``name`` (created from ``data`` when missing), columns matched by name."""
+        with self._source(data) as src, self.transaction():
+            if self.has_table(name):
+                self._insert(name, src)
+            else:
+                self.con.execute(f'CREATE TABLE "{name}" AS {self._sql(src)}')
+
+    def _insert(self, name: str, src: ibis.Table) -> None:
+        target = self.ibis().table(name).schema()
+        cast = src.select(*[src[c].cast(t).name(c) if c in src.columns else ibis.null(t).name(c)
+                            for c, t in target.items()])
+        self.con.execute(f'INSERT INTO "{name}" {self._sql(cast)}')
+
+    def write_csv(self, name_or_expr: str | ibis.Table, path: str | Path) -> Path:
+        """Write a table or expression to a UTF-8 CSV file with a header."""
+        import pyarrow.csv as pacsv
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pacsv.write_csv(self.to_arrow(name_or_expr), path)
+        return path
+
+
+def as_ibis_schema(schema: ibis.Schema | pa.Schema) -> ibis.Schema:
+    """An Ibis schema from an Ibis or Arrow one."""
+    return ibis.Schema.from_pyarrow(schema) if isinstance(schema, pa.Schema) else ibis.schema(schema)
+
+
+def open_warehouse(settings: object | None = None, *, read_only: bool = False) -> Warehouse:
+    """Open the configured warehouse: DuckDB by default, Spark when the engine setting says so."""
+    from hospeval.config import settings as current
+
+    s = settings or current()
+    if getattr(s, "engine", "duckdb") == "spark":
+        from hospeval.spark import SparkWarehouse
+
+        return SparkWarehouse(s.spark_warehouse, master=s.spark_master)
+    return Warehouse(s.warehouse, read_only=read_only)

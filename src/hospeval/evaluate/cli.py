@@ -9,13 +9,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hospeval.config import settings
 from hospeval.errors import WarehouseError
 from hospeval.evaluate.engine import evaluate_hospitals
 from hospeval.evaluate.explain import explain
 from hospeval.evaluate.pilots import select_pilots
 from hospeval.evaluate.spec import METHODS
-from hospeval.warehouse import Warehouse
+from hospeval.warehouse import Warehouse, open_warehouse
 
 console = Console()
 PeriodOption = Annotated[str | None, typer.Option(help="Year (YYYY); latest when omitted.")]
@@ -59,7 +58,7 @@ def run_command(
 
     Example: hospeval evaluate run --set drg --period 2024 --method national --method topsis
     """
-    with Warehouse(settings().warehouse) as wh:
+    with open_warehouse() as wh:
         period = period or latest_year(wh, set_id)
         run = evaluate_hospitals(wh, set_id, period, method or list(METHODS))
         df = wh.con.execute("SELECT hospital_id, peer_group, method, score, rank, grade, score_change "
@@ -80,7 +79,7 @@ def pilots_command(
 
     Example: hospeval evaluate pilots --high-level 10 --regional 10 --community 20
     """
-    with Warehouse(settings().warehouse) as wh:
+    with open_warehouse() as wh:
         period = period or latest_year(wh)
         df = select_pilots(wh, {"high_level": high_level, "regional": regional, "community": community},
                            period, method)
@@ -99,7 +98,7 @@ def explain_command(
 
     Example: hospeval explain --hospital H001 --indicator drg_cost_efficiency_index
     """
-    with Warehouse(settings().warehouse) as wh:
+    with open_warehouse() as wh:
         ex = explain(wh, hospital, indicator, set_id=set_id, period=period, method=method)
     table = Table(title=f"{hospital} · {ex.indicator.name_zh} · {ex.period}", show_header=False)
     for k, v in ex.summary.items():

@@ -8,12 +8,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from hospeval.config import settings
 from hospeval.errors import HospevalError
 from hospeval.group.codes import POLICIES
 from hospeval.group.records import group_file
 from hospeval.group.warehouse_run import group_warehouse
-from hospeval.warehouse import Warehouse
+from hospeval.warehouse import open_warehouse
 
 console = Console()
 
@@ -55,7 +54,7 @@ def group(scheme: SchemeOpt = "chs-drg-1.1", input_file: InputOpt = None, output
     if output is not None:
         raise UsageError("--output is only for --input; warehouse results go to table stay_groups",
                          field="--output")
-    with Warehouse(settings().warehouse) as wh:
+    with open_warehouse() as wh:
         summary = group_warehouse(wh, scheme, code_policy=codes)
     for line in summary.lines():
         console.print(line)

@@ -8,12 +8,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hospeval.config import settings
 from hospeval.indicators.compile import Scope
 from hospeval.indicators.engine import evaluate_indicators
 from hospeval.indicators.spec import load_fields, load_sets
 from hospeval.indicators.stage import GRAINS, LEVELS
-from hospeval.warehouse import Warehouse
+from hospeval.warehouse import open_warehouse
 
 console = Console()
 SetOption = Annotated[list[str] | None, typer.Option("--set", help="Indicator set(s); all when omitted.")]
@@ -61,7 +60,7 @@ def run_command(
 
     Example: hospeval indicators run --set drg --set tertiary --level hospital --level dept --grain year
     """
-    with Warehouse(settings().warehouse) as wh:
+    with open_warehouse() as wh:
         run = evaluate_indicators(wh, set_id or None, levels=level or list(LEVELS), grains=grain or list(GRAINS),
                                   scope=Scope(scheme=scheme))
     console.print(f"run {run.run_id}: {run.rows} values ({run.rows_by_level}) in {run.seconds:.1f} s")

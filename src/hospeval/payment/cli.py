@@ -12,13 +12,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hospeval.config import settings
 from hospeval.payment import budget as budget_mod
 from hospeval.payment import operations, performance, standards
 from hospeval.payment.scenario import Scenario, ScenarioError
 from hospeval.payment.settle import SettlementRun, compare, rollup, simulate, whatif
 from hospeval.payment.spec import available_rules, load_rules
-from hospeval.warehouse import Warehouse
+from hospeval.warehouse import Warehouse, open_warehouse
 
 console = Console()
 pay_app = typer.Typer(help="Insurance payment simulation (医保支付模拟): DRG, DIP, bed-day, capitation.\n\n"
@@ -32,7 +31,7 @@ RULES_HELP = "Rules: region/year under payment_rules/ (e.g. demo/2024, harbin/20
 
 
 def _wh() -> Warehouse:
-    return Warehouse(settings().warehouse)
+    return open_warehouse()
 
 
 def _print_run(run: SettlementRun) -> None:

@@ -11,7 +11,7 @@ from rich.table import Table
 from hospeval.config import settings
 from hospeval.quality.api import CheckReport, check
 from hospeval.quality.excel import DEFAULT_MAX_FINDINGS
-from hospeval.warehouse import Warehouse
+from hospeval.warehouse import open_warehouse
 
 console = Console()
 
@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
         Example: hospeval check --output out/quality --hospital H001
         """
         s = settings()
-        with Warehouse(s.warehouse) as wh, console.status("checking front pages..."):
+        with open_warehouse(s) as wh, console.status("checking front pages..."):
             report = check(wh, output=output or s.output / "quality", scheme=scheme,
                            hospitals=hospital or None, max_findings=max_findings, workbooks=workbooks)
         print_report(report)

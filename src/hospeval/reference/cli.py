@@ -13,7 +13,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hospeval.config import settings
 from hospeval.errors import HospevalError
 from hospeval.group.dip import build_dip, group_dip
 from hospeval.group.dip_spec import load_dip_policy, read_catalogue, scheme_name
@@ -24,7 +23,7 @@ from hospeval.reference.drg_reference import (
     reference_versions,
 )
 from hospeval.reference.spec import Population, check_period, load_reference_policy
-from hospeval.warehouse import Warehouse
+from hospeval.warehouse import Warehouse, open_warehouse
 
 console = Console()
 reference_app = typer.Typer(
@@ -51,7 +50,7 @@ Hospitals = Annotated[list[str] | None, typer.Option("--hospital", help="Hospita
 
 
 def _warehouse() -> Warehouse:
-    return Warehouse(settings().warehouse)
+    return open_warehouse()
 
 
 def _print_table(data: pa.Table, title: str, limit: int | None = None) -> None:

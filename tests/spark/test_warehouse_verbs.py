@@ -1,0 +1,73 @@
+"""The Spark warehouse implements the same verbs as DuckDB's, with the same results."""
+
+from __future__ import annotations
+
+import ibis
+import pyarrow as pa
+import pytest
+
+from hospeval.errors import WarehouseError
+from hospeval.warehouse import Warehouse
+
+from .compare import assert_same_table
+
+
+@pytest.fixture
+def engines(spark, tmp_path):
+    from hospeval.spark import SparkWarehouse
+
+    duck, sw = Warehouse(tmp_path / "d.duckdb"), SparkWarehouse(tmp_path / "spark", session=spark)
+    yield duck, sw
+    duck.close()
+    sw.close()
+
+
+def test_verbs_give_the_same_tables_on_both_engines(engines):
+    for wh in engines:
+        wh.replace("runs", pa.table({"run_id": ["a", "a", "b"], "value": [1.0, 2.0, 3.0]}))
+        t = wh.table("runs")
+        assert wh.replace("runs", t.filter(t.value > 1.0)) == 2  # reads the table it replaces
+        assert wh.replace_rows("runs", pa.table({"value": [7.5], "run_id": ["a"]}), {"run_id": "a"}) == 1
+        wh.append("runs", pa.table({"run_id": ["c"], "value": [9]}))
+        s = wh.scratch("work_runs", wh.table("runs").mutate(double=ibis._.value * 2))
+        assert s.count().to_pyarrow().as_py() == 3
+        wh.drop("work_runs")
+        assert not wh.has_table("work_runs")
+        assert wh.count("runs", {"run_id": "b"}) == 1
+    duck, sw = engines
+    assert_same_table(duck.to_arrow("runs"), sw.to_arrow("runs"), name="runs")
+    assert sorted(sw.to_arrow("runs")["value"].to_pylist()) == [3.0, 7.5, 9.0]
+
+
+def test_replace_rows_creates_the_table_with_the_given_schema(engines):
+    schema = pa.schema([("scheme", pa.string()), ("n", pa.int64())])
+    for wh in engines:
+        assert wh.replace_rows("ref", pa.table({"scheme": ["x"], "n": [1]}), {"scheme": "x"}, schema=schema) == 1
+        assert wh.table("ref").schema()["n"].is_integer()
+
+
+def test_spark_tables_persist_as_parquet_and_reopen(spark, tmp_path):
+    from hospeval.spark import SparkWarehouse
+
+    with SparkWarehouse(tmp_path / "w", session=spark) as sw:
+        sw.replace("facts", pa.table({"k": ["a"], "v": [1]}))
+    assert (tmp_path / "w" / "facts").is_dir()
+    with SparkWarehouse(tmp_path / "w", session=spark) as again:
+        assert again.tables() == ["facts"]
+        assert again.to_arrow("facts").to_pylist() == [{"k": "a", "v": 1}]
+        with pytest.raises(WarehouseError, match="DuckDB engine"):
+            again.con  # noqa: B018 - the property raises
+
+
+def test_a_failed_write_leaves_the_old_table(spark, tmp_path, monkeypatch):
+    from hospeval.spark import SparkWarehouse
+
+    with SparkWarehouse(tmp_path / "w", session=spark) as sw:
+        sw.replace("t", pa.table({"x": ["1", "2"]}))
+        # A frame that fails while it is being written (after the staging folder is created).
+        monkeypatch.setattr(sw, "_frame", lambda data: spark.sql("SELECT CAST(raise_error('boom') AS STRING) AS x"))
+        with pytest.raises(Exception, match="boom"):
+            sw.replace("t", pa.table({"x": ["3"]}))
+        monkeypatch.undo()
+        assert sorted(sw.to_arrow("t")["x"].to_pylist()) == ["1", "2"]
+        assert [p.name for p in (tmp_path / "w").iterdir() if not p.name.startswith(".")] == ["t"]
