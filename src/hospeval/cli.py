@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 import os
 import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -57,6 +58,59 @@ def _root(
         os.environ["HOSPEVAL_SPARK_MASTER"] = spark_master
     if spark_warehouse is not None:
         os.environ["HOSPEVAL_SPARK_WAREHOUSE"] = spark_warehouse
+
+
+@app.command("run")
+def run_pipeline(
+    stages: str = typer.Option("quality,group,reference,indicators,evaluate,payment",
+                               help="Comma-separated stages, run in pipeline order."),
+    scheme: str = typer.Option("chs-drg-1.1", help="DRG scheme to group with."),
+    output: Path = typer.Option(None, help="Folder for the stages' files (default HOSPEVAL_OUTPUT)."),
+) -> None:
+    """Run pipeline stages on the configured warehouse and engine (after ``hospeval ingest``).
+
+    Example: hospeval --engine spark --spark-master local[4] --spark-warehouse /data/hospeval run
+    """
+    from hospeval.config import settings
+    from hospeval.pipeline import ORDER, RunContext, run_stage
+    from hospeval.warehouse import open_warehouse
+
+    wanted = [s.strip() for s in stages.split(",") if s.strip()]
+    unknown = [s for s in wanted if s not in ORDER or s == "ingest"]
+    if unknown:
+        raise typer.BadParameter(f"unknown stage(s) {', '.join(unknown)}; choose from "
+                                 f"{', '.join(s for s in ORDER if s != 'ingest')}", param_hint="--stages")
+    console = Console()
+    cfg = settings()
+    with open_warehouse(cfg) as wh:
+        ctx = RunContext(warehouse=wh, output=output or cfg.output, scheme=scheme, console=console)
+        for stage in (s for s in ORDER if s in wanted):
+            with console.status(f"{stage} on {wh.engine}..."):
+                summary = run_stage(stage, ctx)
+            console.print(f"[green]{stage}[/] ({wh.engine})")
+            for line in summary.lines:
+                console.print(f"  {escape(line)}")
+
+
+@app.command("pull")
+def pull(
+    source: Path = typer.Argument(..., help="The Spark warehouse folder (HOSPEVAL_SPARK_WAREHOUSE)."),
+    tables: str = typer.Option("", help="Comma-separated tables (default: every table in the folder)."),
+) -> None:
+    """Copy a Spark warehouse's Parquet tables into the DuckDB warehouse the dashboard serves.
+
+    Each table replaces the DuckDB table of the same name in one transaction. The folder must be readable
+    here (a local or mounted path; for HDFS / S3 copy it down first, see docs/spark.md).
+
+    Example: HOSPEVAL_WAREHOUSE=warehouse/hospeval.duckdb hospeval pull /data/hospeval-spark
+    """
+    from hospeval.config import settings
+    from hospeval.warehouse import Warehouse, pull_parquet_tables
+
+    with Warehouse(settings().warehouse) as wh:
+        counts = pull_parquet_tables(wh, source, [t for t in tables.split(",") if t] or None)
+    for name, n in counts.items():
+        Console().print(f"{name:<32} {n:>12,} rows")
 
 
 def _register_stages() -> None:

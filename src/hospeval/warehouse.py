@@ -225,6 +225,29 @@ def as_ibis_schema(schema: ibis.Schema | pa.Schema) -> ibis.Schema:
     return ibis.Schema.from_pyarrow(schema) if isinstance(schema, pa.Schema) else ibis.schema(schema)
 
 
+def pull_parquet_tables(wh: Warehouse, folder: str | Path, tables: list[str] | None = None) -> dict[str, int]:
+    """Copy the Parquet tables of a Spark warehouse folder into ``wh``; return rows per table.
+
+    One transaction: either every table is replaced or none is.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise WarehouseError("no Spark warehouse folder here (copy HDFS / S3 warehouses down first)",
+                             file=str(folder))
+    found = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))
+                   and "." not in p.name)
+    missing = sorted(set(tables or ()) - set(found))
+    if missing:
+        raise WarehouseError(f"the Spark warehouse has no table(s) {', '.join(missing)}", file=str(folder))
+    counts = {}
+    with wh.transaction() as con:
+        for name in tables or found:
+            files = str(folder / name / "*.parquet")
+            con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM read_parquet(?)', [files])
+            counts[name] = wh.count(name)
+    return counts
+
+
 def open_warehouse(settings: object | None = None, *, read_only: bool = False) -> Warehouse:
     """Open the configured warehouse: DuckDB by default, Spark when the engine setting says so."""
     from hospeval.config import settings as current

@@ -71,3 +71,20 @@ def test_a_failed_write_leaves_the_old_table(spark, tmp_path, monkeypatch):
         monkeypatch.undo()
         assert sorted(sw.to_arrow("t")["x"].to_pylist()) == ["1", "2"]
         assert [p.name for p in (tmp_path / "w").iterdir() if not p.name.startswith(".")] == ["t"]
+
+
+def test_pull_copies_spark_tables_into_the_dashboard_duckdb(spark, tmp_path):
+    from hospeval.spark import SparkWarehouse
+    from hospeval.warehouse import pull_parquet_tables
+
+    with SparkWarehouse(tmp_path / "w", session=spark) as sw:
+        sw.ensure_schema()
+        sw.replace("indicator_values", pa.table({"hospital_id": ["H1", "H2"], "value": [0.25, 0.5]}))
+    with Warehouse(tmp_path / "dash.duckdb") as duck:
+        counts = pull_parquet_tables(duck, tmp_path / "w")
+        assert counts["indicator_values"] == 2 and counts["stays"] == 0  # an empty table comes over too
+        assert duck.table("stays").schema() == duck.table("stays").schema()
+        assert "cost_total" in duck.table("stays").columns
+        assert sorted(duck.to_arrow("indicator_values")["value"].to_pylist()) == [0.25, 0.5]
+        with pytest.raises(WarehouseError, match="no table"):
+            pull_parquet_tables(duck, tmp_path / "w", ["nope"])

@@ -36,6 +36,9 @@ def export_front_page(warehouse: Warehouse, path: str | Path, *, profile: str = 
                       max_procedures: int = 8, synthetic_identifiers: bool = True) -> int:
     """Write stays (optionally filtered by a SQL ``where`` on ``stays``) in a profile's wide layout.
 
+    A ``.parquet`` path writes Parquet (text columns, as an export from a hospital system would), any
+    other path CSV in ``encoding``.
+
     With ``synthetic_identifiers`` the file gets a made-up 病案号 and 姓名 per stay, as a hospital export
     would have, so that ingest's pseudonymisation can be exercised. Returns the number of rows written.
     """
@@ -79,6 +82,9 @@ def export_front_page(warehouse: Warehouse, path: str | Path, *, profile: str = 
                      f"USING (stay_id)")
     sql = (f"SELECT {', '.join(selects)} FROM stays s {' '.join(joins)} "
            f"{'WHERE ' + where if where else ''} ORDER BY s.stay_id")
+    if path.suffix.lower() == ".parquet":  # Parquet carries its own encoding and types (all text here)
+        warehouse.con.execute(f"COPY ({sql}) TO {lit(str(path))} (FORMAT parquet)")
+        return warehouse.con.execute(f"SELECT count(*) FROM stays s {'WHERE ' + where if where else ''}").fetchone()[0]
     target = path if encoding.lower() in ("utf-8", "utf8") else path.with_suffix(".utf8.tmp")
     warehouse.con.execute(f"COPY ({sql}) TO {lit(str(target))} (HEADER, DELIMITER ',')")
     if target != path:

@@ -1,0 +1,368 @@
+"""Benchmark: the whole pipeline, stage by stage, on DuckDB at 1 / 10 / 20 M stays and on Spark local mode.
+
+One command prints (and writes as Markdown) a table per engine and size: for each stage, seconds, stays per
+second, peak memory, and its share of the hardware ceiling (DuckDB's raw scan rate of the same front-page
+Parquet files); then how each stage's cost per stay changes from the smallest to the largest size (the
+linearity check: within 15% of linear); then OpenDRG's record-at-a-time grouper on 100,000 of the same
+records, for the ratio with hospeval's grouping stage.
+
+Data: a demo province of ``--base`` stays is generated once; larger sizes replicate it (new stay, record
+and patient numbers per copy, same clinical content) and every size is written as the files a province
+receives: one front-page Parquet file per copy (N041 Chinese headers), the hospital list and the facts.
+Each stage runs in its own process on the warehouse the previous stage left, so its peak memory is its own
+(Python + DuckDB, or Python + the Spark JVM).
+
+Usage::
+
+    PYTHONPATH=src python benchmarks/bench_pipeline.py --sizes 1,10,20 --spark-sizes 1 \
+        --opendrg /tmp/opendrg --out benchmarks/results/pipeline.md
+    PYTHONPATH=src python benchmarks/bench_pipeline.py --sizes 0.1 --spark-sizes 0.1   # a quick look
+
+Sizes are in millions of stays. OpenDRG (github.com/OpenDRG/DRG_Python, Apache-2.0) runs from a snapshot
+outside the repository; none of its code is part of hospeval.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+STAGES = ("ingest", "quality", "group", "reference", "indicators", "evaluate", "payment")
+SECRET = "benchmark-secret"
+
+OPENDRG_SCRIPT = r"""
+import csv, sys, time
+from drg_group.chs_drg_11.GroupProxy import GroupProxy
+from drg_group.chs_drg_11.Base import MedicalRecord
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+as_int = lambda v: int(float(v)) if v.strip() else None
+records = [MedicalRecord(Index=r["record_id"], gender=as_int(r["sex"]), age=as_int(r["age_years"]),
+           ageDay=as_int(r["age_days"]), weight=as_int(r["birth_weight_g"]), dept=r["dept_code"],
+           inHospitalTime=as_int(r["los_days"]), leavingType=r["discharge_status"], zdList=r["diagnoses"],
+           ssList=r["procedures"]) for r in rows]
+proxy = GroupProxy()
+t = time.perf_counter()
+for rec in records:
+    proxy.group(rec)
+print(len(records) / (time.perf_counter() - t))
+"""
+
+
+# -- measuring -------------------------------------------------------------------------------------------
+def _descendants(pid: int) -> list[int]:
+    """Process ids below ``pid`` (the Spark JVM and its launcher)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _hwm_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process plus its live descendants (the Spark JVM), in MB."""
+    me = os.getpid()
+    return _hwm_mb(me) + sum(_hwm_mb(p) for p in _descendants(me))
+
+
+# -- data ------------------------------------------------------------------------------------------------
+def prepare(data: Path, base: int, sizes: list[float]) -> None:
+    """Generate the base province once, then write each size's input files (replicas of the base)."""
+    from hospeval.demo.generator import generate_province
+    from hospeval.ingest.export import export_front_page
+    from hospeval.warehouse import Warehouse
+
+    data.mkdir(parents=True, exist_ok=True)
+    base_db = data / f"base-{base}.duckdb"
+    if not base_db.exists():
+        t = time.perf_counter()
+        tmp = base_db.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        with Warehouse(tmp) as wh:
+            generate_province(wh, stays=base, seed=2024, year=2024)
+        tmp.rename(base_db)
+        print(f"generated base province of {base:,} stays in {time.perf_counter() - t:.0f} s")
+    for size in sizes:
+        folder = data / f"n{_label(size)}"
+        if (folder / "done").exists():
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        (folder / "front_pages").mkdir(parents=True)
+        n = int(size * 1_000_000)
+        copies = -(-n // base)
+        t = time.perf_counter()
+        with Warehouse(base_db, read_only=True) as src:
+            src.con.execute(f"COPY hospitals TO '{folder / 'hospitals.csv'}' (HEADER)")
+            src.con.execute(f"COPY hospital_facts TO '{folder / 'hospital_facts.csv'}' (HEADER)")
+        for k in range(copies):
+            take = min(base, n - k * base)
+            with Warehouse(":memory:") as copy:
+                copy.con.execute(f"ATTACH '{base_db}' AS base (READ_ONLY)")
+                suffix = f"'{k:02d}'"
+                copy.con.execute(f"CREATE TABLE keep AS SELECT stay_id FROM base.stays ORDER BY stay_id LIMIT {take}")
+                copy.con.execute(f"CREATE TABLE stays AS SELECT * REPLACE (s.stay_id || {suffix} AS stay_id, "
+                                 f"s.patient_id || {suffix} AS patient_id) FROM base.stays s SEMI JOIN keep USING (stay_id)")
+                for table in ("stay_diagnoses", "stay_procedures"):
+                    copy.con.execute(f"CREATE TABLE {table} AS SELECT * REPLACE (t.stay_id || {suffix} AS stay_id) "
+                                     f"FROM base.{table} t SEMI JOIN keep USING (stay_id)")
+                export_front_page(copy, folder / "front_pages" / f"part-{k:03d}.parquet", profile="n041_zh")
+        (folder / "done").write_text(str(n))
+        print(f"wrote {n:,} stays as {copies} front-page Parquet files in {time.perf_counter() - t:.0f} s -> {folder}")
+
+
+def _label(size: float) -> str:
+    return f"{size:g}M"
+
+
+def input_files(folder: Path) -> list[Path]:
+    return [folder / "hospitals.csv", folder / "hospital_facts.csv", *sorted((folder / "front_pages").glob("*.parquet"))]
+
+
+# -- one stage in its own process --------------------------------------------------------------------------
+def run_one_stage(stage: str, engine: str, warehouse: Path, folder: Path, cores: int) -> dict:
+    """Run one stage on the warehouse (the child process's job); return seconds and peak memory."""
+    from hospeval.pipeline import RunContext, run_stage
+
+    if engine == "spark":
+        from hospeval.spark import SparkWarehouse, spark_session
+
+        session = spark_session(f"local[{cores}]", **{"spark.sql.shuffle.partitions": str(4 * cores),
+                                                      "spark.driver.memory": "8g"})
+        wh = SparkWarehouse(warehouse, session=session)
+    else:
+        from hospeval.warehouse import Warehouse
+
+        wh = Warehouse(warehouse)
+    t = time.perf_counter()
+    if stage == "ingest":
+        from hospeval.ingest import ingest_files
+
+        files = input_files(folder)
+        csvs = [f for f in files if f.suffix == ".csv"]
+        if engine == "spark":  # the hospital list and facts are small CSVs: loaded on DuckDB, copied over
+            from hospeval.warehouse import Warehouse
+
+            with Warehouse(":memory:") as small:
+                ingest_files(small, csvs, secret=SECRET)
+                for name in ("hospitals", "hospital_facts"):
+                    wh.replace(name, small.to_arrow(name))
+            ingest_files(wh, [f for f in files if f.suffix == ".parquet"], secret=SECRET)
+        else:
+            ingest_files(wh, files, secret=SECRET)
+    else:
+        out = warehouse.parent / f"out-{engine}"
+        run_stage(stage, RunContext(warehouse=wh, output=out, scheme="chs-drg-1.1"))
+    seconds = time.perf_counter() - t
+    mem = peak_mb()
+    wh.close()
+    return {"seconds": seconds, "peak_mb": mem}
+
+
+def stage_in_child(stage: str, engine: str, warehouse: Path, folder: Path, cores: int) -> dict:
+    cmd = [sys.executable, __file__, "--child", stage, "--engine", engine, "--warehouse", str(warehouse),
+           "--folder", str(folder), "--cores", str(cores)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": "src"})
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        return {"error": " / ".join(tail)[-300:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def raw_scan_rate(folder: Path) -> float:
+    """Rows per second of DuckDB reading every column of the front-page Parquet files (the ceiling)."""
+    import duckdb
+
+    files = [str(f) for f in sorted((folder / "front_pages").glob("*.parquet"))]
+    con = duckdb.connect()
+    t = time.perf_counter()
+    con.execute("SELECT max(COLUMNS(*)) FROM read_parquet(?)", [files]).fetchall()
+    seconds = time.perf_counter() - t
+    rows = con.execute("SELECT count(*) FROM read_parquet(?)", [files]).fetchone()[0]
+    return rows / seconds
+
+
+def opendrg_ratio_input(data: Path, base: int, records: int) -> Path:
+    """The first ``records`` stays of the base province in the golden-sample layout OpenDRG reads."""
+    from hospeval.warehouse import Warehouse
+
+    path = data / f"opendrg-{records}.csv"
+    if path.exists():
+        return path
+    with Warehouse(data / f"base-{base}.duckdb", read_only=True) as wh:
+        wh.con.execute(f"""COPY (
+            WITH s AS (SELECT * FROM stays ORDER BY stay_id LIMIT {records}),
+            d AS (SELECT stay_id, string_agg(code, '|' ORDER BY seq) AS diagnoses
+                  FROM stay_diagnoses SEMI JOIN s USING (stay_id) GROUP BY stay_id),
+            p AS (SELECT stay_id, string_agg(code, '|' ORDER BY seq) AS procedures
+                  FROM stay_procedures SEMI JOIN s USING (stay_id) GROUP BY stay_id)
+            SELECT s.stay_id AS record_id, s.sex, s.age_years, s.age_days, s.birth_weight_g,
+                   s.discharge_dept AS dept_code, s.los_days, s.discharge_disposition AS discharge_status,
+                   coalesce(d.diagnoses, '') AS diagnoses, coalesce(p.procedures, '') AS procedures
+            FROM s LEFT JOIN d USING (stay_id) LEFT JOIN p USING (stay_id)) TO '{path}' (HEADER)""")
+    return path
+
+
+def opendrg_rate(opendrg: Path, records_csv: Path) -> float:
+    out = subprocess.run([sys.executable, "-c", OPENDRG_SCRIPT, str(records_csv)], cwd=opendrg,
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+# -- the run -------------------------------------------------------------------------------------------------
+def run_engine(engine: str, cores: int, size: float, data: Path, work: Path) -> dict[str, dict]:
+    folder = data / f"n{_label(size)}"
+    name = f"{engine}{cores if engine == 'spark' else ''}-{_label(size)}"
+    target = work / name
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    warehouse = target / ("spark" if engine == "spark" else "hospeval.duckdb")
+    results = {}
+    for stage in STAGES:
+        r = stage_in_child(stage, engine, warehouse, folder, cores)
+        results[stage] = r
+        shown = (f"{r['seconds']:8.1f} s {int(size * 1e6) / r['seconds']:>12,.0f} stays/s {r['peak_mb']:8,.0f} MB"
+                 if "error" not in r else f"error: {r['error']}")
+        print(f"  {name:<16} {stage:<11} {shown}", flush=True)
+        if "error" in r and stage in ("ingest", "group"):
+            break
+    shutil.rmtree(target, ignore_errors=True)
+    return results
+
+
+def machine() -> str:
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")), platform.processor())
+    mem = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal"))
+    import duckdb
+
+    return (f"{os.cpu_count()} cores ({cpu}), {mem / 1024 / 1024:.0f} GB RAM, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}, DuckDB {duckdb.__version__}; "
+            f"load average at start {os.getloadavg()[0]:.1f}")
+
+
+def report(results: dict, scans: dict, sizes: list[float], ratio: dict | None) -> str:
+    lines = [f"# Pipeline benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "", f"Machine: {machine()}", ""]
+    lines += ["| engine | stays | stage | seconds | stays/s | peak MB | share of scan ceiling |",
+              "|---|---|---|---|---|---|---|"]
+    for (engine, size), stages in results.items():
+        for stage, r in stages.items():
+            n = int(size * 1e6)
+            if "error" in r:
+                lines.append(f"| {engine} | {n:,} | {stage} | error: {r['error'][:120]} | | | |")
+                continue
+            rate = n / r["seconds"]
+            share = f"{rate / scans[size]:.1%}" if size in scans else ""
+            lines.append(f"| {engine} | {n:,} | {stage} | {r['seconds']:.1f} | {rate:,.0f} | {r['peak_mb']:,.0f} | "
+                         f"{share} |")
+    lines += ["", "Raw DuckDB scan of the front-page Parquet files (every column): " +
+              ", ".join(f"{int(s * 1e6):,} stays {r:,.0f} rows/s" for s, r in scans.items()), ""]
+    duck = sorted(s for (e, s) in results if e == "duckdb")
+    if len(duck) >= 3:
+        lines += linearity(results, duck)
+    if ratio:
+        lines += [f"OpenDRG record-at-a-time (chs_drg_11) on {ratio['records']:,} of the same stays: "
+                  f"{ratio['opendrg']:,.0f} records/s. hospeval's group stage: " +
+                  ", ".join(f"{int(s * 1e6):,} stays {int(s * 1e6) / results[('duckdb', s)]['group']['seconds']:,.0f}/s "
+                            f"= {int(s * 1e6) / results[('duckdb', s)]['group']['seconds'] / ratio['opendrg']:.0f}x"
+                            for s in duck if "seconds" in results[("duckdb", s)].get("group", {})), ""]
+    return "\n".join(lines)
+
+
+def linearity(results: dict, duck: list[float]) -> list[str]:
+    """Marginal cost per million stays, first step vs last step of sizes (linear growth = a constant margin).
+
+    Fixed costs (start-up, per-hospital reports, evaluation of a fixed set of hospitals) make the cost per
+    stay fall with size, which is not a failure of linearity; what must hold is that each further million
+    stays costs the same, within 15%.
+    """
+    a, m, b = duck[0], duck[len(duck) // 2], duck[-1]
+    lines = [f"## Linearity on DuckDB: marginal seconds per million stays, {a:g}M->{m:g}M vs {m:g}M->{b:g}M", "",
+             "| stage | fixed cost (s) | s per M stays, first step | s per M stays, last step | ratio | "
+             "within 15% of linear |", "|---|---|---|---|---|---|"]
+    for stage in STAGES:
+        t = [results[("duckdb", s)].get(stage, {}).get("seconds") for s in (a, m, b)]
+        if None in t:
+            continue
+        first, last = (t[1] - t[0]) / (m - a), (t[2] - t[1]) / (b - m)
+        fixed = t[0] - first * a
+        ratio = last / first if first > 0 else float("inf")
+        lines.append(f"| {stage} | {fixed:.1f} | {first:.1f} | {last:.1f} | {ratio:.2f} | "
+                     f"{'yes' if abs(ratio - 1) <= 0.15 else 'no'} |")
+    return [*lines, ""]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="1,10,20", help="DuckDB sizes in millions of stays")
+    ap.add_argument("--spark-sizes", default="1", help="Spark sizes in millions ('' for none)")
+    ap.add_argument("--spark-cores", default="1,2")
+    ap.add_argument("--base", type=int, default=1_000_000, help="stays generated once and replicated")
+    ap.add_argument("--data", type=Path, default=Path("/tmp/hospeval-bench"))
+    ap.add_argument("--opendrg", type=Path, default=Path("/tmp/opendrg"))
+    ap.add_argument("--opendrg-records", type=int, default=100_000)
+    ap.add_argument("--out", type=Path, default=Path("benchmarks/results/pipeline.md"))
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--engine", default="duckdb", help=argparse.SUPPRESS)
+    ap.add_argument("--warehouse", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--cores", type=int, default=2, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(run_one_stage(args.child, args.engine, args.warehouse, args.folder, args.cores)))
+        return
+    sizes = [float(s) for s in args.sizes.split(",") if s]
+    spark_sizes = [float(s) for s in args.spark_sizes.split(",") if s]
+    base = min(args.base, int(min(sizes + spark_sizes) * 1e6))
+    prepare(args.data, base, sorted(set(sizes + spark_sizes)))
+    results, scans = {}, {}
+    for size in sizes:
+        scans[size] = raw_scan_rate(args.data / f"n{_label(size)}")
+        print(f"{int(size * 1e6):,} stays: raw scan {scans[size]:,.0f} rows/s", flush=True)
+        results[("duckdb", size)] = run_engine("duckdb", 0, size, args.data, args.data / "work")
+    for size in spark_sizes:
+        scans.setdefault(size, raw_scan_rate(args.data / f"n{_label(size)}"))
+        for cores in [int(c) for c in args.spark_cores.split(",") if c]:
+            results[(f"spark local[{cores}]", size)] = run_engine("spark", cores, size, args.data,
+                                                                  args.data / "work")
+    ratio = None
+    if (args.opendrg / "drg_group").is_dir():
+        records = opendrg_ratio_input(args.data, base, min(args.opendrg_records, base))
+        with records.open(encoding="utf-8") as f:
+            n = sum(1 for _ in csv.reader(f)) - 1
+        ratio = {"records": n, "opendrg": opendrg_rate(args.opendrg, records)}
+        print(f"OpenDRG: {ratio['opendrg']:,.0f} records/s on {n:,} records")
+    text = report(results, scans, sizes, ratio)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text + "\n", encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
