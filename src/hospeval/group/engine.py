@@ -45,7 +45,9 @@ def _clauses(adrg: pa.Table) -> pa.Table:
                 rows["clause"].append(i)
                 rows["table"].append(t)
                 rows["size"].append(len(set(tables)))
-    return pa.table(rows)
+    # typed, so that a scheme without procedure tables gives an empty table rather than NULL-typed columns
+    return pa.table(rows, schema=pa.schema([("adrg", pa.string()), ("clause", pa.int64()), ("table", pa.string()),
+                                            ("size", pa.int64())]))
 
 
 def _drg_procedures(drg: pa.Table) -> pa.Table:
@@ -417,6 +419,14 @@ def _drg_choice(t: dict[str, ir.Table], features: dict, keep: Keep, s: ir.Table,
              flags.select("stay_id", "has_mcc", "has_cc"), "stay_id")
     b = b.mutate(has_mcc=b.has_mcc.fill_null(False), has_cc=b.has_cc.fill_null(False))
     d = b.join(drg, "adrg")
+    if features["drg_procs"]:  # every procedure the DRG names is among the stay's procedures
+        dp = t["drg_procedures"]
+        need = best.select("stay_id", "adrg").join(dp, "adrg")
+        found = need.join(px, (need.stay_id == px.stay_id) & (need.code == px.code)).select(
+            need.stay_id, need.drg, need.code, need.n).distinct()
+        found = found.group_by(["stay_id", "drg", "n"]).aggregate(n_found=found.code.count())
+        found = found.filter(found.n_found == found.n).select("stay_id", "drg", procs_ok=ibis.literal(True))
+        d = left(d, found, ["stay_id", "drg"])
     split_ok = ibis.cases(
         (d.split == "none", True),
         (d.split == "mcc", d.has_mcc),
@@ -427,14 +437,7 @@ def _drg_choice(t: dict[str, ir.Table], features: dict, keep: Keep, s: ir.Table,
                                                                                         d.los_max)
     if features["drg_dept"]:  # e.g. 伴重症监护: the stay's department is one of the DRG's
         ok = ok & ((d.dept == "") | d.dept.split(" ").contains(d.discharge_dept).fill_null(False))
-    if features["drg_procs"]:  # every procedure the DRG names is among the stay's procedures
-        dp = t["drg_procedures"]
-        need = best.select("stay_id", "adrg").join(dp, "adrg")
-        found = need.join(px, (need.stay_id == px.stay_id) & (need.code == px.code)).select(
-            need.stay_id, need.drg, need.code, need.n).distinct()
-        found = found.group_by(["stay_id", "drg", "n"]).aggregate(n_found=found.code.count())
-        found = found.filter(found.n_found == found.n).select("stay_id", "drg", procs_ok=ibis.literal(True))
-        d = left(d, found, ["stay_id", "drg"])
+    if features["drg_procs"]:
         ok = ok & ((d.procedures == "") | d.procs_ok.fill_null(False))
     d = d.filter(ok)
     d = keep("drg_candidates", d.select("stay_id", "drg", "priority"))
