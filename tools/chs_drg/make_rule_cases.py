@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -27,6 +28,13 @@ import yaml
 def read(folder: Path, name: str) -> list[dict[str, str]]:
     with (folder / f"{name}.csv").open(encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
+
+
+def _case(adrg: str, person: dict[str, str], name: str, dx: list[str], px: list[str],
+          dept: str = "0301") -> dict[str, str]:
+    """One stay in the reference layout (plus the rule and variant it was built for)."""
+    return {"record_id": f"{adrg}-{name}", **person, "dept_code": dept, "los_days": "7", "discharge_status": "1",
+            "diagnoses": "|".join(dx), "procedures": "|".join(px), "rule": adrg, "variant": name}
 
 
 def build(folder: Path) -> list[dict[str, str]]:
@@ -99,13 +107,8 @@ def build(folder: Path) -> list[dict[str, str]]:
             "mcc_excluded": next((r["code"] for r in cc if r["level"] == "MCC" and t
                                   and r["exclusion_table"] == t), None),
         }
-        def case(name: str, dx: list[str], px: list[str], dept: str = "0301") -> dict[str, str]:
-            return {
-                "record_id": f"{rule['adrg']}-{name}", "sex": sex, "age_years": age_years, "age_days": age_days,
-                "birth_weight_g": weight, "dept_code": dept, "los_days": "7", "discharge_status": "1",
-                "diagnoses": "|".join(dx), "procedures": "|".join(px), "rule": rule["adrg"], "variant": name,
-            }
-
+        person = {"sex": sex, "age_years": age_years, "age_days": age_days, "birth_weight_g": weight}
+        case = partial(_case, rule["adrg"], person)
         for name, extra in variants.items():
             if name != "none" and extra is None:
                 continue

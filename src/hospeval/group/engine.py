@@ -15,6 +15,10 @@ How a stay is grouped (every step is a join, semi-join or aggregation over all s
    in which the scheme lists MDCs and, inside an MDC, ADRGs).
 5. **CC / MCC.** Secondary diagnoses join the CC list; one is excluded when the principal diagnosis'
    exclusion table equals its own. The DRG is the ADRG's first DRG (by priority) whose split holds.
+6. **Regrouping** (schemes with ``retry_each_procedure``, Zhejiang): stays reaching no DRG are grouped again,
+   each further procedure alone standing in for the procedures, in one second pass over all such pairs.
+
+Rule kinds a scheme does not use are left out of the compiled query (:func:`scheme_features`).
 """
 
 from __future__ import annotations
