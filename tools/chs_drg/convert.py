@@ -270,8 +270,16 @@ def _read_adrg(src: Path, mdc: str, adrg: str, rank: int, splits: dict[str, str]
             "drgs": [(d, splits[f]) for d, f in drgs]}
 
 
-HEADER = re.compile(r"^(?P<code>(MDC[A-Z])|([A-Z]{2}[0-9]))\s+(?P<name>.+)$")
+# ADRG headers (national text) or DRG headers (Zhejiang's text lists codes under each DRG: BR11 … BR19)
+HEADER = re.compile(r"^(?P<code>(MDC[A-Z])|([A-Z]{2}[0-9][0-9A-Z]?))\s+(?P<name>.+)$")
 CODE_LINE = re.compile(r"^(?P<code>[A-Z0-9][0-9A-Zx.+*]+)\s")
+# Zhejiang's text sets two codes on a line, the second after two spaces
+MORE_CODES = re.compile(r"\s{2,}(?P<code>[A-Z][0-9][0-9A-Zx.+*]*\.[0-9A-Zx.+*]+|[0-9]{2}\.[0-9A-Zx.+*]+)\s")
+
+
+def text_code(code: str) -> str:
+    """A code of the text as the tables spell it (Zhejiang's text writes the extension ``x`` as ``X``)."""
+    return code[0] + code[1:].replace("X", "x")
 
 
 def read_rules_text(rules: Path) -> dict:
@@ -289,14 +297,17 @@ def read_rules_text(rules: Path) -> dict:
     for line in (rules / "4_ADRG_DETAIL.txt").read_text(encoding="utf-8").splitlines():
         head = HEADER.match(line)
         if head and not head["code"].startswith("MDC"):
-            current, section = head["code"], ""
+            if head["code"][:3] != current:
+                section = ""
+            current = head["code"][:3]
             continue
         if head:
             current = None
             continue
         code = CODE_LINE.match(line)
         if current and code:
-            detail[current][section].append(code["code"])
+            detail[current][section].append(text_code(code["code"]))
+            detail[current][section].extend(text_code(m["code"]) for m in MORE_CODES.finditer(line + " "))
         elif current:
             section = line.strip()
     return {"mdc": names("1_MDC.txt"), "adrg": names("2_ADRG.txt"), "drg": names("3_DRG.txt"),

@@ -418,8 +418,8 @@ def _retry_each_procedure(backend: ibis.BaseBackend, scheme: Scheme, t: dict[str
 def _drg_choice(t: dict[str, ir.Table], features: dict, keep: Keep, s: ir.Table, px: ir.Table, best: ir.Table,
                 flags: ir.Table) -> ir.Table:
     drg = t["drg"].drop("name")
-    b = left(best.select("stay_id", "adrg").join(s.select("stay_id", "age_years", "los_days", "discharge_dept"),
-                                                 "stay_id"),
+    stay_cols = ["stay_id", "age_years", "los_days", *(["discharge_dept"] if features["drg_dept"] else [])]
+    b = left(best.select("stay_id", "adrg").join(s.select(*stay_cols), "stay_id"),
              flags.select("stay_id", "has_mcc", "has_cc"), "stay_id")
     b = b.mutate(has_mcc=b.has_mcc.fill_null(False), has_cc=b.has_cc.fill_null(False))
     d = b.join(drg, "adrg")
@@ -449,7 +449,7 @@ def _drg_choice(t: dict[str, ir.Table], features: dict, keep: Keep, s: ir.Table,
     return keep("chosen", first.join(d, ["stay_id", "priority"]).select("stay_id", "drg"))
 
 
-def _explain(r: ir.Table) -> ir.StringValue:
+def _explain(r: ir.Table, features: dict) -> ir.StringValue:
     dx_part = ibis.cases(
         (r.dx == "principal", "主要诊断 principal diagnosis " + r.dx_hit + " ∈ " + r.adrg + "; "),
         (r.dx == "any", "诊断 diagnosis " + r.dx_hit + " ∈ " + r.adrg + "; "),
@@ -467,8 +467,9 @@ def _explain(r: ir.Table) -> ir.StringValue:
     cc_part = ibis.ifelse(r.cc_notes.isnull(), "无CC/MCC no CC/MCC", "CC/MCC: " + r.cc_notes)
     return ("MDC " + r.mdc + "; ADRG " + r.adrg + ": " + dx_part + proc_part + cc_part
             + "; DRG " + r.drg + " (" + r.split
-            + ibis.ifelse(r.drg_dept != "", ", 科室 department " + r.drg_dept, "")
-            + ibis.ifelse(r.procedures != "", ", 手术 procedures " + r.procedures, "") + ")")
+            + (ibis.ifelse(r.drg_dept != "", ", 科室 department " + r.drg_dept, "") if features["drg_dept"] else "")
+            + (ibis.ifelse(r.procedures != "", ", 手术 procedures " + r.procedures, "") if features["drg_procs"]
+               else "") + ")")
 
 
 def _assemble(t: dict[str, ir.Table], features: dict, keep: Keep, scheme: Scheme, s: ir.Table, pdx: ir.Table,
@@ -506,5 +507,5 @@ def _assemble(t: dict[str, ir.Table], features: dict, keep: Keep, scheme: Scheme
         drg=r.drg,
         drg_name=r.drg_name,
         cc_level=cc_level,
-        explanation=ibis.ifelse(r.drg.notnull(), _explain(r), reason),
+        explanation=ibis.ifelse(r.drg.notnull(), _explain(r, features), reason),
     )
