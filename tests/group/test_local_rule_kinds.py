@@ -20,6 +20,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
+from hospeval.errors import SchemaError
 from hospeval.group.engine import group_stays, put_table, scheme_features
 from hospeval.group.records import RECORD_COLUMNS, records_to_canonical
 from hospeval.group.spec import load_scheme
@@ -145,3 +146,19 @@ def test_schemes_without_the_local_kinds_leave_them_out():
         assert not any(features[k] for k in local), name
     features = scheme_features(load_scheme("zhejiang-2022"))
     assert all(features[k] for k in local)
+
+
+def test_scheme_mistakes_in_the_local_kinds_name_file_and_field(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOSPEVAL_DATA", str(tmp_path))
+    write_mini(tmp_path)
+    folder = tmp_path / "schemes" / "mini"
+    (folder / "mdc_procedures.csv").write_text("mdc,code\nMDCQ,96.7201\n", encoding="utf-8")
+    with pytest.raises(SchemaError) as err:
+        load_scheme.__wrapped__("mini")
+    assert "mdc_procedures.csv" in str(err.value) and "MDCQ" in str(err.value)
+    write_mini(tmp_path)
+    manifest = folder / "scheme.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("retry_each_procedure: true",
+                                                                     "retry_each_procedure: sometimes"))
+    with pytest.raises(SchemaError, match="retry_each_procedure"):
+        load_scheme.__wrapped__("mini")

@@ -145,5 +145,12 @@ def load_scheme(name: str) -> Scheme:
                 continue
             raise SchemaError("scheme manifest lists no file for a table", file=str(manifest_path), field=table)
         tables[table] = _read_csv(folder / files[table], table)
+    if "mdc_procedures" in tables:
+        unknown = set(tables["mdc_procedures"].column("mdc").to_pylist()) - set(tables["mdc"].column("mdc").to_pylist())
+        if unknown:
+            raise SchemaError(f"MDCs {sorted(unknown)[:5]} are not in mdc.csv", file=str(folder / files["mdc_procedures"]),
+                              field="mdc")
+    if not isinstance(manifest.get("retry_each_procedure", False), bool):
+        raise SchemaError("must be true or false", file=str(manifest_path), field="retry_each_procedure")
     return Scheme(name=str(manifest["name"]), version=str(manifest["version"]), folder=folder,
                   manifest=manifest, tables=tables)
