@@ -71,7 +71,13 @@ _ADRG_SHAPES: dict[str, dict[str, str]] = {
     "True and record.ageDay != None and record.ageDay <= 28": {"age_days_max": "28"},
     "True and intersect(record.zdList, adrg_zd) and record.ssList and record.ssList[0] in SS_VALID":
         {"dx": "any", "proc": "principal_valid"},
+    # Zhejiang 2022: principal diagnosis NOT in the list (RE1); medical ADRGs closed to a valid OR principal
+    # procedure (the "not valid" clause is removed by NOT_VALID_CLAUSE before lookup, see _adrg_shape)
+    "True and record.zdList[0] not in adrg_zd and record.ssList and record.ssList[0] in adrg_ss":
+        {"dx": "principal_not", "proc": "principal"},
 }
+# ``(not record.ssList or not record.ssList[0] in SS_VALID)``: no principal procedure or not a valid OR one
+NOT_VALID_CLAUSE = " and (not record.ssList or not record.ssList[0] in SS_VALID)"
 WEIGHT_SHAPE = re.compile(
     r"True and (?P<dx>intersectrecord\.zdList, adrg_zd and |record\.zdList\[0\] in adrg_zd and )?record\.weight"
     r"(?: and record\.weight >= (?P<lo>\d+))?(?: and record\.weight < (?P<hi>\d+))?"
@@ -90,7 +96,13 @@ _MDC_SHAPES = {
     "True and record.ssList and record.ssList[0] in SS_VALID": {"entry": "principal_valid"},
     "True and record.zdList[0] in mdc_zd and record.age == 0": {"age_years_max": "0"},
     "True and intersect(record.zdList, mdc_zd)": {"entry": "any_dx"},
+    # Zhejiang 2022 compares sex as text
+    "True and record.zdList[0] in mdc_zd and record.gender == '1'": {"sex": "1"},
+    "True and record.zdList[0] in mdc_zd and record.gender == '2'": {"sex": "2"},
 }
+# Zhejiang 2022 MDCA: a valid OR principal procedure or one of a listed few (96.7201 ventilation ...)
+MDC_PROC_LIST = re.compile(r"^True and record\.ssList and record\.ssList\[0\] in SS_VALID or "
+                           r"record\.ssList\[0\] in (?P<codes>\[[^\]]*\])$")
 _SPLIT_SHAPES = {
     "True": "none",
     "len(record.zdList) > 1 and has_mcc(record.zdList[0], record.zdList[1:])": "mcc",
@@ -111,6 +123,10 @@ SPLIT_BOUNDS = [
     (re.compile(r"^record\.inHospitalTime == (\d+)$"), lambda m: {"los_min": m[1], "los_max": m[1]}),
     (re.compile(r"^(\d+) <= record\.inHospitalTime < (\d+)$"),
      lambda m: {"los_min": m[1], "los_max": str(int(m[2]) - 1)}),
+    # Zhejiang 2022: 伴重症监护 (the reference marks the ICU stay by department 'ICU'); given procedures present
+    (re.compile(r"^record\.dept == '([^']+)'$"), lambda m: {"dept": m[1]}),
+    (re.compile(r"^record\.ssList(?P<codes>(?: and '[^']+' in record\.ssList)+)$"),
+     lambda m: {"procedures": " ".join(re.findall(r"'([^']+)'", m["codes"]))}),
 ]
 
 
@@ -187,15 +203,23 @@ def read_python_scheme(src: Path) -> dict:
         tree = ast.parse((src / "MDC" / f"{mdc}.py").read_text(encoding="utf-8"))
         func = _func(tree, "group")
         test = canon(ast.unparse(_first_if(func).test.operand))
-        if test not in MDC_SHAPES:
+        if m := MDC_PROC_LIST.match(test):
+            shape = {"entry": "principal_valid", "procedures": ast.literal_eval(m["codes"])}
+        elif test in MDC_SHAPES:
+            shape = MDC_SHAPES[test]
+        else:
             raise SystemExit(f"{mdc}: unknown MDC entry rule {test!r}")
-        entry = {"mdc": mdc, "priority": mdc_rank, "entry": "principal_dx", **MDC_SHAPES[test]}
+        entry = {"mdc": mdc, "priority": mdc_rank, "entry": "principal_dx", **shape}
         entry["codes"] = _literals(tree).get("mdc_zd", [])
         entry["min_sites"] = "2" if "zd_map" in ast.unparse(func) else ""
         mdcs.append(entry)
         for adrg_rank, adrg in enumerate(_called_groups(func), start=1):
             adrgs.append(_read_adrg(src, mdc, adrg, adrg_rank, splits))
-    return {"mdcs": mdcs, "adrgs": adrgs}
+    # Zhejiang 2022: a record that groups nowhere is grouped again with each further procedure in turn as its
+    # only procedure (Grouper_<scheme>.py loops over ssList[1:])
+    wrapper = next(src.glob("Grouper_*.py"), None)
+    retry = wrapper is not None and "ssList[1:]" in wrapper.read_text(encoding="utf-8")
+    return {"mdcs": mdcs, "adrgs": adrgs, "retry_each_procedure": retry}
 
 
 def _read_adrg(src: Path, mdc: str, adrg: str, rank: int, splits: dict[str, str]) -> dict:
@@ -203,7 +227,9 @@ def _read_adrg(src: Path, mdc: str, adrg: str, rank: int, splits: dict[str, str]
     func = _func(tree, "group")
     lits = _literals(tree)
     cond = _first_if(func)
-    test = canon(ast.unparse(cond.test))
+    raw = ast.unparse(cond.test)
+    not_valid = NOT_VALID_CLAUSE in raw
+    test = canon(raw.replace(NOT_VALID_CLAUSE, ""))
     if test in ADRG_SHAPES:
         shape = dict(ADRG_SHAPES[test])
     elif m := WEIGHT_SHAPE.match(test):
@@ -212,6 +238,10 @@ def _read_adrg(src: Path, mdc: str, adrg: str, rank: int, splits: dict[str, str]
                  "birth_weight_max": m["hi"] or ""}
     else:
         raise SystemExit(f"{adrg}: unknown ADRG rule shape {test!r}")
+    if not_valid:
+        if shape.get("proc"):
+            raise SystemExit(f"{adrg}: 'not a valid OR procedure' combined with a procedure rule {raw!r}")
+        shape["proc"] = "not_principal_valid"
     codes: list[tuple[str, str, str]] = [("diagnosis", "1", c) for c in dict.fromkeys(lits.get("adrg_zd", []))]
     if shape.get("dx2"):
         codes += [("diagnosis", "2", c) for c in dict.fromkeys(lits.get("adrg_zd1", []))]
@@ -227,16 +257,29 @@ def _read_adrg(src: Path, mdc: str, adrg: str, rank: int, splits: dict[str, str]
             codes += [("procedure", "2", c) for c in dict.fromkeys(ss1)]
     else:
         codes += [("procedure", "1", c) for c in dict.fromkeys(ss)]
-    drgs = [n.value.value for n in ast.walk(cond) if isinstance(n, ast.Return)
-            and isinstance(n.value, ast.Constant) and len(str(n.value.value)) == 4]
+    # (DRG returned, split function called): Zhejiang names some splits apart from the DRG they return
+    # (HC1B_group -> 'HC13'), so the split is read from the function the branch calls
+    drgs = []
+    for n in ast.walk(cond):
+        if isinstance(n, ast.If) and isinstance(n.test, ast.Call) and isinstance(n.test.func, ast.Attribute) \
+                and n.test.func.attr.endswith("_group") and isinstance(n.body[0], ast.Return):
+            drgs.append((n.body[0].value.value, n.test.func.attr.removesuffix("_group")))
     if "_" in adrg:
         shape["group_as"] = adrg.partition("_")[0]
     return {"mdc": mdc, "adrg": adrg, "priority": rank, **shape, "codes": codes,
-            "drgs": [(d, splits[d]) for d in drgs]}
+            "drgs": [(d, splits[f]) for d, f in drgs]}
 
 
-HEADER = re.compile(r"^(?P<code>(MDC[A-Z])|([A-Z]{2}[0-9]))\s+(?P<name>.+)$")
+# ADRG headers (national text) or DRG headers (Zhejiang's text lists codes under each DRG: BR11 … BR19)
+HEADER = re.compile(r"^(?P<code>(MDC[A-Z])|([A-Z]{2}[0-9][0-9A-Z]?))\s+(?P<name>.+)$")
 CODE_LINE = re.compile(r"^(?P<code>[A-Z0-9][0-9A-Zx.+*]+)\s")
+# Zhejiang's text sets two codes on a line, the second after two spaces
+MORE_CODES = re.compile(r"\s{2,}(?P<code>[A-Z][0-9][0-9A-Zx.+*]*\.[0-9A-Zx.+*]+|[0-9]{2}\.[0-9A-Zx.+*]+)\s")
+
+
+def text_code(code: str) -> str:
+    """A code of the text as the tables spell it (Zhejiang's text writes the extension ``x`` as ``X``)."""
+    return code[0] + code[1:].replace("X", "x")
 
 
 def read_rules_text(rules: Path) -> dict:
@@ -254,14 +297,17 @@ def read_rules_text(rules: Path) -> dict:
     for line in (rules / "4_ADRG_DETAIL.txt").read_text(encoding="utf-8").splitlines():
         head = HEADER.match(line)
         if head and not head["code"].startswith("MDC"):
-            current, section = head["code"], ""
+            if head["code"][:3] != current:
+                section = ""
+            current = head["code"][:3]
             continue
         if head:
             current = None
             continue
         code = CODE_LINE.match(line)
         if current and code:
-            detail[current][section].append(code["code"])
+            detail[current][section].append(text_code(code["code"]))
+            detail[current][section].extend(text_code(m["code"]) for m in MORE_CODES.finditer(line + " "))
         elif current:
             section = line.strip()
     return {"mdc": names("1_MDC.txt"), "adrg": names("2_ADRG.txt"), "drg": names("3_DRG.txt"),
@@ -338,6 +384,9 @@ def write_scheme(src: Path, rules: Path, out: Path, version: str) -> None:
                [(m["mdc"], text["mdc"].get(m["mdc"], ""), m["priority"], m.get("entry", "principal_dx"),
                  m.get("sex", ""), m.get("age_years_max", ""), m["min_sites"]) for m in scheme["mdcs"]])
     _write_csv(out / "mdc_diagnoses.csv", ["mdc", "code", "site"], _mdc_codes(scheme["mdcs"]))
+    mdc_procs = [(m["mdc"], c) for m in scheme["mdcs"] for c in dict.fromkeys(m.get("procedures", []))]
+    if mdc_procs:  # only schemes with such an entry list have the (optional) file
+        _write_csv(out / "mdc_procedures.csv", ["mdc", "code"], mdc_procs)
     adrg_cols = ["group_as", "dx", "dx2", "proc", "proc_formula", "sex", "age_years_min", "age_years_max", "age_days_min",
                  "age_days_max", "birth_weight_min", "birth_weight_max", "dept"]
     _write_csv(out / "adrg.csv", ["adrg", "mdc", "name", "priority", *adrg_cols],
@@ -346,19 +395,24 @@ def write_scheme(src: Path, rules: Path, out: Path, version: str) -> None:
     _write_csv(out / "adrg_codes.csv", ["adrg", "kind", "table", "code"],
                [(a["adrg"], *c) for a in scheme["adrgs"] for c in a["codes"]])
     drg_names = {**dict(_read_pairs(data / "DRG.dat")), **text["drg"]}
+    # dept / procedures columns only where a DRG uses them (optional columns; other schemes unchanged)
+    extra = [c for c in ("dept", "procedures") if any(split.get(c) for a in scheme["adrgs"] for _, split in a["drgs"])]
     _write_csv(out / "drg.csv", ["drg", "adrg", "name", "priority", "split", "age_years_min", "age_years_max",
-                                 "los_min", "los_max"],
-               _drg_rows(scheme["adrgs"], drg_names))
+                                 "los_min", "los_max", *extra],
+               _drg_rows(scheme["adrgs"], drg_names, extra))
     (out / "conversion-report.md").write_text(
         "# Conversion report\n\nGenerated by `tools/chs_drg/convert.py`. Corrections applied (the national "
         "text decides):\n\n" + "\n".join(applied or ["- none"]) +
+        ("\n\nThe reference grouper groups a record that reaches no DRG again with each further procedure in "
+         "turn as its only procedure: set `retry_each_procedure: true` in scheme.yaml."
+         if scheme["retry_each_procedure"] else "") +
         "\n\nADRGs whose code lists differ between the DRG_Python tables (used) and the DRG_Rules text "
         "(OCR-extracted; differences are mostly extraction noise and must be reviewed before trusting either):"
         "\n\n| ADRG | codes (tables) | codes (text) | only in tables | only in text |\n|---|---|---|---|---|\n"
         + "\n".join(report) + "\n", encoding="utf-8")
 
 
-def _drg_rows(adrgs: list[dict], names: dict[str, str]):
+def _drg_rows(adrgs: list[dict], names: dict[str, str], extra: list[str]):
     """DRG rows; rules split in parts (AH1_1, AH1_2) share their ADRG's DRGs, listed once."""
     seen = set()
     for a in adrgs:
@@ -367,7 +421,8 @@ def _drg_rows(adrgs: list[dict], names: dict[str, str]):
             if drg not in seen:
                 seen.add(drg)
                 yield (drg, adrg, names.get(drg, ""), i, split["split"], split.get("age_years_min", ""),
-                       split.get("age_years_max", ""), split.get("los_min", ""), split.get("los_max", ""))
+                       split.get("age_years_max", ""), split.get("los_min", ""), split.get("los_max", ""),
+                       *(split.get(c, "") for c in extra))
 
 
 def _mdc_codes(mdcs: list[dict]):

@@ -4,6 +4,9 @@ For every ADRG rule: a principal diagnosis from its list that also enters its MD
 main diagnoses when the rule has no diagnosis list), the procedures its procedure condition asks for, an
 age / sex / newborn weight that meets its conditions and those of its MDC; then four variants: no
 secondary diagnosis, an MCC, a CC, and an MCC from the principal diagnosis' own exclusion table.
+Schemes with local rule kinds get more: a non-valid principal procedure for rules closed to a valid one, a
+stay per DRG with a department or procedure condition meeting it, and, where the scheme regroups with
+further procedures, the rule's procedures behind a valid OR procedure that no rule lists.
 The expected columns are filled by running a reference grouper on the file (see tests/group/data/README.md).
 
 Usage::
@@ -16,12 +19,22 @@ from __future__ import annotations
 import argparse
 import csv
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
+
+import yaml
 
 
 def read(folder: Path, name: str) -> list[dict[str, str]]:
     with (folder / f"{name}.csv").open(encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
+
+
+def _case(adrg: str, person: dict[str, str], name: str, dx: list[str], px: list[str],
+          dept: str = "0301") -> dict[str, str]:
+    """One stay in the reference layout (plus the rule and variant it was built for)."""
+    return {"record_id": f"{adrg}-{name}", **person, "dept_code": dept, "los_days": "7", "discharge_status": "1",
+            "diagnoses": "|".join(dx), "procedures": "|".join(px), "rule": adrg, "variant": name}
 
 
 def build(folder: Path) -> list[dict[str, str]]:
@@ -38,12 +51,27 @@ def build(folder: Path) -> list[dict[str, str]]:
     valid = [r["code"] for r in read(folder, "valid_procedures")]
     cc = read(folder, "cc")
     excl = {r["principal_code"]: r["exclusion_table"] for r in read(folder, "cc_exclusion")}
+    retry = bool(yaml.safe_load((folder / "scheme.yaml").read_text(encoding="utf-8")).get("retry_each_procedure"))
+    listed = {r["code"] for r in read(folder, "adrg_codes") if r["kind"] == "procedure"}
+    mdc_listed = {r["code"] for r in read(folder, "mdc_procedures")} if (folder / "mdc_procedures.csv").exists() \
+        else set()
+    listed |= mdc_listed
+    valid_set = set(valid)
+    # a valid OR procedure and a non-valid one that no rule lists (they enter nothing by themselves)
+    unlisted_valid = next((c for c in valid if c not in listed), None)
+    unlisted_other = next((r["code"] for r in read(folder, "icd9cm3")
+                           if r["code"] not in listed and r["code"] not in valid_set), None)
+    drgs_by_adrg: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for r in read(folder, "drg"):
+        drgs_by_adrg[r["adrg"]].append(r)
     cases = []
     for rule in read(folder, "adrg"):
         m = mdc[rule["mdc"]]
         entry = set(mdc_dx[m["mdc"]])
         dx_list = codes[(rule["adrg"], "diagnosis", "1")]
-        if rule["dx"]:
+        if rule["dx"] == "principal_not":  # a main diagnosis of the MDC outside the rule's list
+            pool = [c for c in mdc_dx[m["mdc"]] if c not in set(dx_list)]
+        elif rule["dx"]:
             pool = [c for c in dx_list if c in entry] or dx_list
         else:
             pool = mdc_dx[m["mdc"]] or ["J13.x00"]
@@ -79,15 +107,31 @@ def build(folder: Path) -> list[dict[str, str]]:
             "mcc_excluded": next((r["code"] for r in cc if r["level"] == "MCC" and t
                                   and r["exclusion_table"] == t), None),
         }
+        person = {"sex": sex, "age_years": age_years, "age_days": age_days, "birth_weight_g": weight}
+        case = partial(_case, rule["adrg"], person)
         for name, extra in variants.items():
             if name != "none" and extra is None:
                 continue
-            dx = [principal, *others, *([extra] if extra else [])]
-            cases.append({
-                "record_id": f"{rule['adrg']}-{name}", "sex": sex, "age_years": age_years, "age_days": age_days,
-                "birth_weight_g": weight, "dept_code": "0301", "los_days": "7", "discharge_status": "1",
-                "diagnoses": "|".join(dx), "procedures": "|".join(procs), "rule": rule["adrg"], "variant": name,
-            })
+            cases.append(case(name, [principal, *others, *([extra] if extra else [])], procs))
+        base_dx = [principal, *others]
+        if rule["proc"] == "not_principal_valid" and unlisted_other:
+            cases.append(case("nonvalid_procedure", base_dx, [unlisted_other]))
+        for d in [] if rule["group_as"] else drgs_by_adrg[rule["adrg"]]:
+            if d.get("dept"):
+                cases.append(case(f"{d['drg']}_dept", base_dx, procs, dept=d["dept"].split()[0]))
+            if d.get("procedures"):
+                wanted = d["procedures"].split()
+                # principal: from the rule's list, one that enters the MDC by itself (valid or listed), a
+                # wanted one first
+                own = codes[(rule["adrg"], "procedure", "1")]
+                enters = [c for c in own if c in valid_set or c in mdc_listed] or own
+                head = next((c for c in enters if c in wanted), enters[0] if enters else None)
+                px = [head] if head else procs[:1]
+                cases.append(case(f"{d['drg']}_procedures", base_dx, px + [c for c in wanted if c not in px]))
+        if retry and unlisted_valid and procs:
+            cases.append(case("retry", base_dx, [unlisted_valid, *procs]))
+        if retry and unlisted_valid and unlisted_other and rule["proc"] == "not_principal_valid":
+            cases.append(case("retry_nonvalid", base_dx, [unlisted_valid, unlisted_other]))
     return cases
 
 

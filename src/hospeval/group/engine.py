@@ -15,6 +15,10 @@ How a stay is grouped (every step is a join, semi-join or aggregation over all s
    in which the scheme lists MDCs and, inside an MDC, ADRGs).
 5. **CC / MCC.** Secondary diagnoses join the CC list; one is excluded when the principal diagnosis'
    exclusion table equals its own. The DRG is the ADRG's first DRG (by priority) whose split holds.
+6. **Regrouping** (schemes with ``retry_each_procedure``, Zhejiang): stays reaching no DRG are grouped again,
+   each further procedure alone standing in for the procedures, in one second pass over all such pairs.
+
+Rule kinds a scheme does not use are left out of the compiled query (:func:`scheme_features`).
 """
 
 from __future__ import annotations
@@ -45,7 +49,24 @@ def _clauses(adrg: pa.Table) -> pa.Table:
                 rows["clause"].append(i)
                 rows["table"].append(t)
                 rows["size"].append(len(set(tables)))
-    return pa.table(rows)
+    # typed, so that a scheme without procedure tables gives an empty table rather than NULL-typed columns
+    return pa.table(rows, schema=pa.schema([("adrg", pa.string()), ("clause", pa.int64()), ("table", pa.string()),
+                                            ("size", pa.int64())]))
+
+
+def _drg_procedures(drg: pa.Table) -> pa.Table:
+    """DRG procedure conditions (``96.7201 39.9500x007``: all present) as rows (drg, adrg, code, n)."""
+    rows: dict[str, list] = {"drg": [], "adrg": [], "code": [], "n": []}
+    for name, adrg, codes in zip(drg.column("drg").to_pylist(), drg.column("adrg").to_pylist(),
+                                 drg.column("procedures").to_pylist(), strict=True):
+        wanted = sorted(set((codes or "").split()))
+        for code in wanted:
+            rows["drg"].append(name)
+            rows["adrg"].append(adrg)
+            rows["code"].append(code)
+            rows["n"].append(len(wanted))
+    return pa.table(rows, schema=pa.schema([("drg", pa.string()), ("adrg", pa.string()), ("code", pa.string()),
+                                            ("n", pa.int64())]))
 
 
 def put_table(backend: ibis.BaseBackend, name: str, data: pa.Table | ir.Table) -> ir.Table:
@@ -73,11 +94,18 @@ def hash_keys_unique(stays: ir.Table) -> bool:
 
 def scheme_features(scheme: Scheme) -> dict:
     """Which rule kinds a scheme uses, so that unused branches are left out of the compiled query."""
-    mdc = scheme.table("mdc")
+    mdc, adrg, drg = scheme.table("mdc"), scheme.table("adrg"), scheme.table("drg")
     return {"mdc_entries": set(mdc.column("entry").to_pylist()),
             "sited": any(v is not None for v in mdc.column("min_sites").to_pylist()),
-            "dept": any(scheme.table("adrg").column("dept").to_pylist()),
-            "dx2": any(scheme.table("adrg").column("dx2").to_pylist())}
+            "dept": any(adrg.column("dept").to_pylist()),
+            "dx2": any(adrg.column("dx2").to_pylist()),
+            # local-scheme kinds (Zhejiang 2022)
+            "dx_not": "principal_not" in adrg.column("dx").to_pylist(),
+            "not_principal_valid": "not_principal_valid" in adrg.column("proc").to_pylist(),
+            "mdc_procs": "mdc_procedures" in scheme.tables and scheme.table("mdc_procedures").num_rows > 0,
+            "drg_dept": any(drg.column("dept").to_pylist()),
+            "drg_procs": any(drg.column("procedures").to_pylist()),
+            "retry": scheme.retry_each_procedure}
 
 
 def register_scheme(backend: ibis.BaseBackend, scheme: Scheme) -> dict[str, ir.Table]:
@@ -86,6 +114,7 @@ def register_scheme(backend: ibis.BaseBackend, scheme: Scheme) -> dict[str, ir.T
     out = {}
     tables = dict(scheme.tables)
     tables["adrg_clauses"] = _clauses(scheme.table("adrg"))
+    tables["drg_procedures"] = _drg_procedures(scheme.table("drg"))
     for name, data in tables.items():
         out[name] = put_table(backend, f"{prefix}_{name}", data)
     return out
@@ -140,12 +169,15 @@ def _mdc_entries(t: dict[str, ir.Table], features: dict, base: ir.Table, pdx: ir
     ).select("stay_id", "mdc")
     proc_mdcs = mdc.filter(mdc.entry == "principal_valid").select("mdc")
     by_proc = base.filter(base.ppx_valid).select("stay_id").cross_join(proc_mdcs)
+    if features["mdc_procs"]:  # principal procedures that enter the MDC besides the valid OR ones
+        mp = t["mdc_procedures"]
+        by_proc = by_proc.union(base.join(mp, base.ppx == mp.code).select(base.stay_id, mp.mdc))
     entries = by_dx.union(by_proc, distinct=True)
     return entries.join(mdc.select("mdc", mdc_priority=mdc.priority), "mdc")
 
 
 def _code_hits(t: dict[str, ir.Table], features: dict, pdx: ir.Table, ppx: ir.Table, dx: ir.Table,
-               px: ir.Table) -> list[ir.Table]:
+               px: ir.Table) -> dict[str, ir.Table]:
     adrg, codes = t["adrg"], t["adrg_codes"]
     dx_codes = codes.filter((codes.kind == "diagnosis") & (codes.table == "1")).join(adrg.select("adrg", "dx"), "adrg")
     px_codes = codes.filter(codes.kind == "procedure").join(adrg.select("adrg", "proc"), "adrg")
@@ -164,22 +196,30 @@ def _code_hits(t: dict[str, ir.Table], features: dict, pdx: ir.Table, ppx: ir.Ta
                   .aggregate(n=tab.table.nunique(), codes=tab.code.group_concat(" ")))
     per_clause = per_clause.filter(per_clause.n == per_clause["size"])
     tab_hits = per_clause.group_by(["stay_id", "adrg"]).aggregate(tab_hit=per_clause.codes.min())
-    hits = [dx_hits, pp_hits, tab_hits]
+    hits = {"dx_hits": dx_hits, "pp_hits": pp_hits, "tab_hits": tab_hits}
+    if features["dx_not"]:  # principal diagnosis in a "principal_not" list: such a stay fails that rule
+        not_codes = (codes.filter((codes.kind == "diagnosis") & (codes.table == "1"))
+                     .join(adrg.filter(adrg.dx == "principal_not").select("adrg"), "adrg"))
+        hits["dxn_hits"] = (pdx.join(not_codes, pdx.pdx == not_codes.code).select(pdx.stay_id, not_codes.adrg)
+                            .distinct().mutate(dxn_hit=True))
     if features["dx2"]:  # secondary-diagnosis lists (其他诊断包含), local schemes
         dx2_codes = (codes.filter((codes.kind == "diagnosis") & (codes.table == "2"))
                      .join(adrg.filter(adrg.dx2 == "secondary").select("adrg"), "adrg"))
         sec = dx.filter(dx.seq > 0)
         j = sec.join(dx2_codes, sec.code == dx2_codes.code).select(sec.stay_id, dx2_codes.adrg, hit=sec.code)
-        hits.append(j.group_by(["stay_id", "adrg"]).aggregate(dx2_hit=j.hit.min()))
+        hits["dx2_hits"] = j.group_by(["stay_id", "adrg"]).aggregate(dx2_hit=j.hit.min())
     return hits
 
 
 def _best_adrg(t: dict[str, ir.Table], features: dict, keep: Keep, base: ir.Table, entries: ir.Table,
-               hit_tables: list[ir.Table]) -> ir.Table:
+               hit_tables: dict[str, ir.Table]) -> ir.Table:
     adrg = t["adrg"]
-    generic = adrg.filter((adrg.dx == "") & (adrg.dx2 == "") & adrg.proc.isin(["", "principal_valid", "no_valid"]))
+    # ADRGs without a code list to hit: candidates of every stay entering their MDC
+    generic = adrg.filter(adrg.dx.isin(["", "principal_not"]) & (adrg.dx2 == "")
+                          & adrg.proc.isin(["", "principal_valid", "no_valid", "not_principal_valid"]))
     none = ibis.null("string")
-    dx_hits, pp_hits, tab_hits, *dx2 = hit_tables
+    dx_hits, pp_hits, tab_hits = (hit_tables[n] for n in ("dx_hits", "pp_hits", "tab_hits"))
+    dx2 = [hit_tables["dx2_hits"]] if "dx2_hits" in hit_tables else []
     cols = ["dx_hit", "pp_hit", "tab_hit", "dx2_hit"]
 
     def part(table: ir.Table) -> ir.Table:
@@ -191,15 +231,23 @@ def _best_adrg(t: dict[str, ir.Table], features: dict, keep: Keep, base: ir.Tabl
     c = (cands.join(adrg.rename(adrg_priority="priority", adrg_sex="sex"), "adrg")
          .join(entries, ["stay_id", "mdc"])
          .join(base, "stay_id"))
-    dx_ok = ((c.dx == "") | c.dx_hit.notnull()) & ((c.dx2 == "") | c.dx2_hit.notnull())
-    proc_ok = ibis.cases(
+    if features["dx_not"]:
+        c = left(c, hit_tables["dxn_hits"], ["stay_id", "adrg"])
+        dx_ok = ibis.cases((c.dx == "", True), (c.dx == "principal_not", c.dxn_hit.isnull()),
+                           else_=c.dx_hit.notnull())
+    else:
+        dx_ok = (c.dx == "") | c.dx_hit.notnull()
+    dx_ok = dx_ok & ((c.dx2 == "") | c.dx2_hit.notnull())
+    proc_cases = [
         (c.proc == "", True),
         (c.proc == "principal", c.pp_hit.notnull()),
         (c.proc == "tables", c.tab_hit.notnull()),
         (c.proc == "principal_valid", c.ppx_valid),
         (c.proc == "no_valid", ~c.any_valid),
-        else_=False,
-    )
+    ]
+    if features["not_principal_valid"]:  # no principal procedure, or not a valid OR one
+        proc_cases.append((c.proc == "not_principal_valid", ~c.ppx_valid))
+    proc_ok = ibis.cases(*proc_cases, else_=False)
     demo_ok = (
         ((c.adrg_sex == "") | (c.sex == c.adrg_sex))
         & _in_range(c.age_years, c.age_years_min, c.age_years_max)
@@ -258,12 +306,26 @@ def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diag
         over the inputs only.
     """
     t = register_scheme(backend, scheme)
+    features = scheme_features(scheme)
 
-    def keep(name: str, expr: ir.Table) -> ir.Table:
-        # Intermediate results used several times are materialised once (DuckDB would otherwise inline
-        # and recompute them); each is still one set-based statement.
-        return put_table(backend, f"_grp_run_{name}", expr) if materialise else expr
+    def keeper(prefix: str) -> Keep:
+        def keep(name: str, expr: ir.Table) -> ir.Table:
+            # Intermediate results used several times are materialised once (DuckDB would otherwise inline
+            # and recompute them); each is still one set-based statement.
+            return put_table(backend, f"{prefix}{name}", expr) if materialise else expr
+        return keep
 
+    result = _group_pass(backend, scheme, t, features, keeper("_grp_run_"), stays, diagnoses, procedures,
+                         code_policy)
+    if features["retry"]:
+        result = _retry_each_procedure(backend, scheme, t, features, keeper, result, stays, diagnoses, procedures,
+                                       code_policy)
+    return result
+
+
+def _group_pass(backend: ibis.BaseBackend, scheme: Scheme, t: dict[str, ir.Table], features: dict, keep: Keep,
+                stays: ir.Table, diagnoses: ir.Table, procedures: ir.Table, code_policy: str) -> ir.Table:
+    """One grouping of the given stays (see :func:`group_stays`)."""
     # Inside the engine a stay is an integer key (joins on integers are several times cheaper than on
     # text ids): the 64-bit hash of its id, or a row number joined in when two ids share a hash.
     if hash_keys_unique(stays):
@@ -302,38 +364,96 @@ def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diag
     base = left(left(s.filter(s.error.isnull()).drop("error", "stay_key"), ppx_v, "stay_id"), any_valid, "stay_id")
     base = keep("base", base.mutate(ppx_valid=base.ppx_valid.fill_null(False),
                                     any_valid=base.any_valid.fill_null(False)))
-    entries = keep("entries", _mdc_entries(t, scheme_features(scheme), base, pdx, dx))
-    features = scheme_features(scheme)
-    hits = [keep(n, h) for n, h in zip(("dx_hits", "pp_hits", "tab_hits", "dx2_hits"),
-                                       _code_hits(t, features, pdx, ppx, dx, px), strict=False)]
+    entries = keep("entries", _mdc_entries(t, features, base, pdx, dx))
+    hits = {n: keep(n, h) for n, h in _code_hits(t, features, pdx, ppx, dx, px).items()}
     best = keep("best", _best_adrg(t, features, keep, base, entries, hits))
     flags = keep("flags", _cc_flags(t, pdx, dx))
-    return _assemble(t, keep, scheme, s, pdx, entries, best, flags)
+    return _assemble(t, features, keep, scheme, s, pdx, px, entries, best, flags)
 
 
-def _drg_choice(t: dict[str, ir.Table], keep: Keep, s: ir.Table, best: ir.Table, flags: ir.Table) -> ir.Table:
+def _retry_each_procedure(backend: ibis.BaseBackend, scheme: Scheme, t: dict[str, ir.Table], features: dict,
+                          keeper: Callable[[str], Keep], first: ir.Table, stays: ir.Table, diagnoses: ir.Table,
+                          procedures: ir.Table, code_policy: str) -> ir.Table:
+    """Group again each stay that reached no DRG, with each further procedure in turn as its only procedure.
+
+    Zhejiang's grouper does this record by record, keeping the first procedure (in recorded order) that
+    gives a DRG. Here every (stay, further procedure) pair is one virtual stay, all grouped in one second
+    pass; per stay the grouped pair with the lowest procedure position wins.
+    """
+    keep = keeper("_grp_run_")
+    first = keep("first_pass", first)
+    failed = first.filter(first.status == "ungroupable").select(orig="stay_id")
+    p = procedures.filter(procedures.code.notnull() & (procedures.code.strip() != "") & (procedures.seq > 0))
+    p = p.join(failed, p.stay_id == failed.orig)
+    ids = keep("retry_ids", p.select(stay_id=p.stay_id + "\x1f" + p.seq.cast("string"), orig=p.stay_id,
+                                     try_seq=p.seq, try_code=p.code))
+    cols = ["sex", "age_years", "age_days", "birth_weight_g", "discharge_dept", "los_days"]
+    v_stays = stays.join(ids, stays.stay_id == ids.orig).select(stay_id=ids.stay_id, **{c: stays[c] for c in cols})
+    v_dx = diagnoses.join(ids, diagnoses.stay_id == ids.orig).select(stay_id=ids.stay_id, seq=diagnoses.seq,
+                                                                      code=diagnoses.code)
+    v_px = ids.select("stay_id", seq=ibis.literal(0, type=procedures.seq.type()), code=ids.try_code)
+    second = _group_pass(backend, scheme, t, features, keeper("_grp_retry_"), v_stays, v_dx, v_px, code_policy)
+    got = second.filter(second.status == "grouped").join(ids, "stay_id")
+    got = keep("retry_got", got)
+    pick = got.group_by("orig").aggregate(try_seq=got.try_seq.min())
+    won = got.join(pick, ["orig", "try_seq"]).select(
+        stay_id="orig", r_mdc="mdc", r_adrg="adrg", r_drg="drg", r_drg_name="drg_name", r_cc="cc_level",
+        r_explanation="以其他手术" + got.try_code + "作为唯一手术重新分组 regrouped with procedure " + got.try_code
+        + " (no. " + (got.try_seq + 1).cast("string") + ") as the only procedure; " + got.explanation)
+    r = left(first, won, "stay_id")
+    again = r.r_drg.notnull()
+    return r.select(
+        "stay_id", "scheme",
+        status=ibis.ifelse(again, "grouped", r.status),
+        reason=ibis.ifelse(again, ibis.null("string"), r.reason),
+        mdc=ibis.ifelse(again, r.r_mdc, r.mdc),
+        adrg=ibis.ifelse(again, r.r_adrg, r.adrg),
+        drg=ibis.ifelse(again, r.r_drg, r.drg),
+        drg_name=ibis.ifelse(again, r.r_drg_name, r.drg_name),
+        cc_level=ibis.ifelse(again, r.r_cc, r.cc_level),
+        explanation=ibis.ifelse(again, r.r_explanation, r.explanation),
+    )
+
+
+def _drg_choice(t: dict[str, ir.Table], features: dict, keep: Keep, s: ir.Table, px: ir.Table, best: ir.Table,
+                flags: ir.Table) -> ir.Table:
     drg = t["drg"].drop("name")
-    b = left(best.select("stay_id", "adrg").join(s.select("stay_id", "age_years", "los_days"), "stay_id"),
+    stay_cols = ["stay_id", "age_years", "los_days", *(["discharge_dept"] if features["drg_dept"] else [])]
+    b = left(best.select("stay_id", "adrg").join(s.select(*stay_cols), "stay_id"),
              flags.select("stay_id", "has_mcc", "has_cc"), "stay_id")
     b = b.mutate(has_mcc=b.has_mcc.fill_null(False), has_cc=b.has_cc.fill_null(False))
     d = b.join(drg, "adrg")
+    if features["drg_procs"]:  # every procedure the DRG names is among the stay's procedures
+        dp = t["drg_procedures"]
+        need = best.select("stay_id", "adrg").join(dp, "adrg")
+        found = need.join(px, (need.stay_id == px.stay_id) & (need.code == px.code)).select(
+            need.stay_id, need.drg, need.code, need.n).distinct()
+        found = found.group_by(["stay_id", "drg", "n"]).aggregate(n_found=found.code.count())
+        found = found.filter(found.n_found == found.n).select("stay_id", "drg", procs_ok=ibis.literal(True))
+        d = left(d, found, ["stay_id", "drg"])
     split_ok = ibis.cases(
         (d.split == "none", True),
         (d.split == "mcc", d.has_mcc),
         (d.split == "mcc_or_cc", d.has_mcc | d.has_cc),
         else_=False,
     )
-    d = d.filter(split_ok & _in_range(d.age_years, d.age_years_min, d.age_years_max)
-                 & _in_range(d.los_days, d.los_min, d.los_max))
+    ok = split_ok & _in_range(d.age_years, d.age_years_min, d.age_years_max) & _in_range(d.los_days, d.los_min,
+                                                                                        d.los_max)
+    if features["drg_dept"]:  # e.g. 伴重症监护: the stay's department is one of the DRG's
+        ok = ok & ((d.dept == "") | d.dept.split(" ").contains(d.discharge_dept).fill_null(False))
+    if features["drg_procs"]:
+        ok = ok & ((d.procedures == "") | d.procs_ok.fill_null(False))
+    d = d.filter(ok)
     d = keep("drg_candidates", d.select("stay_id", "drg", "priority"))
     first = d.group_by("stay_id").aggregate(priority=d.priority.min())
     return keep("chosen", first.join(d, ["stay_id", "priority"]).select("stay_id", "drg"))
 
 
-def _explain(r: ir.Table) -> ir.StringValue:
+def _explain(r: ir.Table, features: dict) -> ir.StringValue:
     dx_part = ibis.cases(
         (r.dx == "principal", "主要诊断 principal diagnosis " + r.dx_hit + " ∈ " + r.adrg + "; "),
         (r.dx == "any", "诊断 diagnosis " + r.dx_hit + " ∈ " + r.adrg + "; "),
+        (r.dx == "principal_not", "主要诊断 principal diagnosis " + r.pdx + " ∉ " + r.adrg + "; "),
         else_="",
     ) + ibis.ifelse(r.dx2 == "secondary", "其他诊断 secondary diagnosis " + r.dx2_hit + " ∈ " + r.adrg + "; ", "")
     proc_part = ibis.cases(
@@ -341,20 +461,26 @@ def _explain(r: ir.Table) -> ir.StringValue:
         (r.proc == "tables", "手术表 procedure tables " + r.proc_formula + " by " + r.tab_hit + "; "),
         (r.proc == "principal_valid", "主要手术为有效手术 valid OR principal procedure " + r.ppx + "; "),
         (r.proc == "no_valid", "无有效手术 no valid OR procedure; "),
+        (r.proc == "not_principal_valid", "主要手术非有效手术 no valid OR principal procedure; "),
         else_="",
     )
     cc_part = ibis.ifelse(r.cc_notes.isnull(), "无CC/MCC no CC/MCC", "CC/MCC: " + r.cc_notes)
     return ("MDC " + r.mdc + "; ADRG " + r.adrg + ": " + dx_part + proc_part + cc_part
-            + "; DRG " + r.drg + " (" + r.split + ")")
+            + "; DRG " + r.drg + " (" + r.split
+            + (ibis.ifelse(r.drg_dept != "", ", 科室 department " + r.drg_dept, "") if features["drg_dept"] else "")
+            + (ibis.ifelse(r.procedures != "", ", 手术 procedures " + r.procedures, "") if features["drg_procs"]
+               else "") + ")")
 
 
-def _assemble(t: dict[str, ir.Table], keep: Keep, scheme: Scheme, s: ir.Table, pdx: ir.Table,
-              entries: ir.Table, best: ir.Table, flags: ir.Table) -> ir.Table:
-    chosen = _drg_choice(t, keep, s, best, flags)
+def _assemble(t: dict[str, ir.Table], features: dict, keep: Keep, scheme: Scheme, s: ir.Table, pdx: ir.Table,
+              px: ir.Table, entries: ir.Table, best: ir.Table, flags: ir.Table) -> ir.Table:
+    chosen = _drg_choice(t, features, keep, s, px, best, flags)
     # the MDCs entered are only reported for stays that got no DRG
     lost = entries.anti_join(chosen.select("stay_id"), "stay_id")
     entered = lost.group_by("stay_id").aggregate(mdcs=lost.mdc.group_concat(","))
-    got = (chosen.join(best, "stay_id").join(t["drg"].select("drg", "split", drg_name="name"), "drg")
+    drg = t["drg"]
+    got = (chosen.join(best, "stay_id").join(drg.select("drg", "split", "procedures", drg_name="name",
+                                                        drg_dept="dept"), "drg")
            .join(t["adrg"].select("mdc", "dx", "dx2", "proc", "proc_formula", rule="adrg"), "rule"))
     r = s
     for part in (got, flags, pdx, entered):
@@ -381,5 +507,5 @@ def _assemble(t: dict[str, ir.Table], keep: Keep, scheme: Scheme, s: ir.Table, p
         drg=r.drg,
         drg_name=r.drg_name,
         cc_level=cc_level,
-        explanation=ibis.ifelse(r.drg.notnull(), _explain(r), reason),
+        explanation=ibis.ifelse(r.drg.notnull(), _explain(r, features), reason),
     )

@@ -39,14 +39,18 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "cc": ("code", "level", "exclusion_table"),
     "cc_exclusion": ("principal_code", "exclusion_table"),
 }
-OPTIONAL_TABLES = ("icd10_map", "icd9cm3_map")
+# Tables and columns a scheme may leave out (rule kinds of local schemes); a missing optional column is read
+# as empty (no condition), so that schemes written before it existed keep their meaning.
+OPTIONAL_TABLES = ("icd10_map", "icd9cm3_map", "mdc_procedures")
+OPTIONAL_TABLE_COLUMNS = {"mdc_procedures": ("mdc", "code")}
+OPTIONAL_COLUMNS = {"drg": ("dept", "procedures")}
 INT_COLUMNS = {"priority", "age_years_max", "age_years_min", "age_days_min", "age_days_max",
                "birth_weight_min", "birth_weight_max", "min_sites", "los_min", "los_max"}
 ALLOWED = {
     ("mdc", "entry"): {"principal_dx", "any_dx", "principal_valid"},
-    ("adrg", "dx"): {"", "principal", "any"},
+    ("adrg", "dx"): {"", "principal", "any", "principal_not"},
     ("adrg", "dx2"): {"", "secondary"},
-    ("adrg", "proc"): {"", "principal", "principal_valid", "tables", "no_valid"},
+    ("adrg", "proc"): {"", "principal", "principal_valid", "tables", "no_valid", "not_principal_valid"},
     ("drg", "split"): {"none", "mcc", "mcc_or_cc"},
     ("cc", "level"): {"MCC", "CC"},
     ("adrg_codes", "kind"): {"diagnosis", "procedure"},
@@ -66,6 +70,11 @@ class Scheme:
     def table(self, name: str) -> pa.Table:
         """One table of the scheme (``mdc``, ``adrg``, ``icd10`` ...)."""
         return self.tables[name]
+
+    @property
+    def retry_each_procedure(self) -> bool:
+        """Whether a stay reaching no DRG is grouped again with each further procedure as its only one."""
+        return bool(self.manifest.get("retry_each_procedure", False))
 
     @property
     def newborn_max_age_days(self) -> int:
@@ -96,9 +105,12 @@ def _read_csv(path: Path, table: str) -> pa.Table:
         data = pacsv.read_csv(path, convert_options=opts)
     except pa.ArrowInvalid as exc:
         raise SchemaError(f"cannot read scheme table: {exc}", file=str(path)) from exc
-    for col in TABLE_COLUMNS.get(table, ()):
+    for col in TABLE_COLUMNS.get(table, OPTIONAL_TABLE_COLUMNS.get(table, ())):
         if col not in data.column_names:
             raise SchemaError("scheme table lacks a column", file=str(path), field=col)
+    for col in OPTIONAL_COLUMNS.get(table, ()):
+        if col not in data.column_names:
+            data = data.append_column(col, pa.array([""] * data.num_rows, pa.string()))
     for (tname, col), allowed in ALLOWED.items():
         if tname == table:
             bad = set(data.column(col).to_pylist()) - allowed
@@ -133,5 +145,12 @@ def load_scheme(name: str) -> Scheme:
                 continue
             raise SchemaError("scheme manifest lists no file for a table", file=str(manifest_path), field=table)
         tables[table] = _read_csv(folder / files[table], table)
+    if "mdc_procedures" in tables:
+        unknown = set(tables["mdc_procedures"].column("mdc").to_pylist()) - set(tables["mdc"].column("mdc").to_pylist())
+        if unknown:
+            raise SchemaError(f"MDCs {sorted(unknown)[:5]} are not in mdc.csv", file=str(folder / files["mdc_procedures"]),
+                              field="mdc")
+    if not isinstance(manifest.get("retry_each_procedure", False), bool):
+        raise SchemaError("must be true or false", file=str(manifest_path), field="retry_each_procedure")
     return Scheme(name=str(manifest["name"]), version=str(manifest["version"]), folder=folder,
                   manifest=manifest, tables=tables)
