@@ -86,6 +86,24 @@ def _hwm_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds() -> float:
+    """CPU seconds (user + system, all threads) of this process plus its live descendants (the Spark JVM).
+
+    The cost measure for the linearity check: unlike wall time, it barely moves when other work shares the
+    machine's cores.
+    """
+    t = os.times()
+    total = t.user + t.system
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in _descendants(os.getpid()):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def peak_mb() -> float:
     """Peak resident memory of this process plus its live descendants (the Spark JVM), in MB."""
     me = os.getpid()
@@ -96,7 +114,6 @@ def peak_mb() -> float:
 def prepare(data: Path, base: int, sizes: list[float]) -> None:
     """Generate the base province once, then write each size's input files (replicas of the base)."""
     from hospeval.demo.generator import generate_province
-    from hospeval.ingest.export import export_front_page
     from hospeval.warehouse import Warehouse
 
     data.mkdir(parents=True, exist_ok=True)
@@ -108,33 +125,48 @@ def prepare(data: Path, base: int, sizes: list[float]) -> None:
         with Warehouse(tmp) as wh:
             generate_province(wh, stays=base, seed=2024, year=2024)
         tmp.rename(base_db)
-        print(f"generated base province of {base:,} stays in {time.perf_counter() - t:.0f} s")
+        print(f"generated base province of {base:,} stays in {time.perf_counter() - t:.0f} s", flush=True)
+    copies_dir = data / f"copies-{base}"
+    copies_dir.mkdir(exist_ok=True)
     for size in sizes:
+        n = int(size * 1_000_000)
         folder = data / f"n{_label(size)}"
         if (folder / "done").exists():
             continue
         shutil.rmtree(folder, ignore_errors=True)
         (folder / "front_pages").mkdir(parents=True)
-        n = int(size * 1_000_000)
-        copies = -(-n // base)
         t = time.perf_counter()
         with Warehouse(base_db, read_only=True) as src:
             src.con.execute(f"COPY hospitals TO '{folder / 'hospitals.csv'}' (HEADER)")
             src.con.execute(f"COPY hospital_facts TO '{folder / 'hospital_facts.csv'}' (HEADER)")
-        for k in range(copies):
+        for k in range(-(-n // base)):
             take = min(base, n - k * base)
-            with Warehouse(":memory:") as copy:
-                copy.con.execute(f"ATTACH '{base_db}' AS base (READ_ONLY)")
-                suffix = f"'{k:02d}'"
-                copy.con.execute(f"CREATE TABLE keep AS SELECT stay_id FROM base.stays ORDER BY stay_id LIMIT {take}")
-                copy.con.execute(f"CREATE TABLE stays AS SELECT * REPLACE (s.stay_id || {suffix} AS stay_id, "
-                                 f"s.patient_id || {suffix} AS patient_id) FROM base.stays s SEMI JOIN keep USING (stay_id)")
-                for table in ("stay_diagnoses", "stay_procedures"):
-                    copy.con.execute(f"CREATE TABLE {table} AS SELECT * REPLACE (t.stay_id || {suffix} AS stay_id) "
-                                     f"FROM base.{table} t SEMI JOIN keep USING (stay_id)")
-                export_front_page(copy, folder / "front_pages" / f"part-{k:03d}.parquet", profile="n041_zh")
+            part = copies_dir / f"part-{k:03d}-{take}.parquet"
+            if not part.exists():
+                write_copy(base_db, k, take, part)
+            (folder / "front_pages" / part.name).symlink_to(part)
         (folder / "done").write_text(str(n))
-        print(f"wrote {n:,} stays as {copies} front-page Parquet files in {time.perf_counter() - t:.0f} s -> {folder}")
+        print(f"{n:,} stays as {-(-n // base)} front-page Parquet files ({time.perf_counter() - t:.0f} s) -> {folder}",
+              flush=True)
+
+
+def write_copy(base_db: Path, k: int, take: int, part: Path) -> None:
+    """Copy ``k`` of the base province: new stay, record and patient numbers, same clinical content."""
+    from hospeval.ingest.export import export_front_page
+    from hospeval.warehouse import Warehouse
+
+    tmp = part.with_suffix(".tmp.parquet")
+    with Warehouse(":memory:") as copy:
+        copy.con.execute(f"ATTACH '{base_db}' AS base (READ_ONLY)")
+        suffix = f"'{k:02d}'"
+        copy.con.execute(f"CREATE TABLE keep AS SELECT stay_id FROM base.stays ORDER BY stay_id LIMIT {take}")
+        copy.con.execute(f"CREATE TABLE stays AS SELECT * REPLACE (s.stay_id || {suffix} AS stay_id, "
+                         f"s.patient_id || {suffix} AS patient_id) FROM base.stays s SEMI JOIN keep USING (stay_id)")
+        for table in ("stay_diagnoses", "stay_procedures"):
+            copy.con.execute(f"CREATE TABLE {table} AS SELECT * REPLACE (t.stay_id || {suffix} AS stay_id) "
+                             f"FROM base.{table} t SEMI JOIN keep USING (stay_id)")
+        export_front_page(copy, tmp, profile="n041_zh")
+    tmp.rename(part)
 
 
 def _label(size: float) -> str:
@@ -146,7 +178,7 @@ def input_files(folder: Path) -> list[Path]:
 
 
 # -- one stage in its own process --------------------------------------------------------------------------
-def run_one_stage(stage: str, engine: str, warehouse: Path, folder: Path, cores: int) -> dict:
+def run_one_stage(stage: str, engine: str, warehouse: Path, folder: Path, cores: int, memory: str) -> dict:
     """Run one stage on the warehouse (the child process's job); return seconds and peak memory."""
     from hospeval.pipeline import RunContext, run_stage
 
@@ -160,7 +192,8 @@ def run_one_stage(stage: str, engine: str, warehouse: Path, folder: Path, cores:
         from hospeval.warehouse import Warehouse
 
         wh = Warehouse(warehouse)
-    t = time.perf_counter()
+        wh.con.execute(f"SET memory_limit = '{memory}'")
+    t, cpu0 = time.perf_counter(), cpu_seconds()
     if stage == "ingest":
         from hospeval.ingest import ingest_files
 
@@ -179,15 +212,15 @@ def run_one_stage(stage: str, engine: str, warehouse: Path, folder: Path, cores:
     else:
         out = warehouse.parent / f"out-{engine}"
         run_stage(stage, RunContext(warehouse=wh, output=out, scheme="chs-drg-1.1"))
-    seconds = time.perf_counter() - t
+    seconds, cpu = time.perf_counter() - t, cpu_seconds() - cpu0
     mem = peak_mb()
     wh.close()
-    return {"seconds": seconds, "peak_mb": mem}
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_mb": mem, "load": os.getloadavg()[0]}
 
 
-def stage_in_child(stage: str, engine: str, warehouse: Path, folder: Path, cores: int) -> dict:
+def stage_in_child(stage: str, engine: str, warehouse: Path, folder: Path, cores: int, memory: str) -> dict:
     cmd = [sys.executable, __file__, "--child", stage, "--engine", engine, "--warehouse", str(warehouse),
-           "--folder", str(folder), "--cores", str(cores)]
+           "--folder", str(folder), "--cores", str(cores), "--duckdb-memory", memory]
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": "src"})
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
@@ -236,7 +269,8 @@ def opendrg_rate(opendrg: Path, records_csv: Path) -> float:
 
 
 # -- the run -------------------------------------------------------------------------------------------------
-def run_engine(engine: str, cores: int, size: float, data: Path, work: Path) -> dict[str, dict]:
+def run_engine(engine: str, cores: int, size: float, data: Path, work: Path, memory: str,
+               log: Path | None = None) -> dict[str, dict]:
     folder = data / f"n{_label(size)}"
     name = f"{engine}{cores if engine == 'spark' else ''}-{_label(size)}"
     target = work / name
@@ -245,11 +279,14 @@ def run_engine(engine: str, cores: int, size: float, data: Path, work: Path) -> 
     warehouse = target / ("spark" if engine == "spark" else "hospeval.duckdb")
     results = {}
     for stage in STAGES:
-        r = stage_in_child(stage, engine, warehouse, folder, cores)
+        r = stage_in_child(stage, engine, warehouse, folder, cores, memory)
         results[stage] = r
-        shown = (f"{r['seconds']:8.1f} s {int(size * 1e6) / r['seconds']:>12,.0f} stays/s {r['peak_mb']:8,.0f} MB"
-                 if "error" not in r else f"error: {r['error']}")
+        shown = (f"{r['seconds']:8.1f} s {int(size * 1e6) / r['seconds']:>12,.0f} stays/s {r['cpu_seconds']:8.1f} "
+                 f"cpu-s {r['peak_mb']:8,.0f} MB load {r['load']:.1f}" if "error" not in r else f"error: {r['error']}")
         print(f"  {name:<16} {stage:<11} {shown}", flush=True)
+        if log:
+            with log.open("a", encoding="utf-8") as f:
+                f.write(json.dumps({"engine": engine, "cores": cores, "size": size, "stage": stage, **r}) + "\n")
         if "error" in r and stage in ("ingest", "group"):
             break
     shutil.rmtree(target, ignore_errors=True)
@@ -269,18 +306,18 @@ def machine() -> str:
 
 def report(results: dict, scans: dict, sizes: list[float], ratio: dict | None) -> str:
     lines = [f"# Pipeline benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "", f"Machine: {machine()}", ""]
-    lines += ["| engine | stays | stage | seconds | stays/s | peak MB | share of scan ceiling |",
-              "|---|---|---|---|---|---|---|"]
+    lines += ["| engine | stays | stage | seconds | stays/s | CPU seconds | peak MB | load | share of scan ceiling |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for (engine, size), stages in results.items():
         for stage, r in stages.items():
             n = int(size * 1e6)
             if "error" in r:
-                lines.append(f"| {engine} | {n:,} | {stage} | error: {r['error'][:120]} | | | |")
+                lines.append(f"| {engine} | {n:,} | {stage} | error: {r['error'][:120]} | | | | | |")
                 continue
             rate = n / r["seconds"]
             share = f"{rate / scans[size]:.1%}" if size in scans else ""
-            lines.append(f"| {engine} | {n:,} | {stage} | {r['seconds']:.1f} | {rate:,.0f} | {r['peak_mb']:,.0f} | "
-                         f"{share} |")
+            lines.append(f"| {engine} | {n:,} | {stage} | {r['seconds']:.1f} | {rate:,.0f} | {r['cpu_seconds']:.1f} | "
+                         f"{r['peak_mb']:,.0f} | {r['load']:.1f} | {share} |")
     lines += ["", "Raw DuckDB scan of the front-page Parquet files (every column): " +
               ", ".join(f"{int(s * 1e6):,} stays {r:,.0f} rows/s" for s, r in scans.items()), ""]
     duck = sorted(s for (e, s) in results if e == "duckdb")
@@ -300,14 +337,14 @@ def linearity(results: dict, duck: list[float]) -> list[str]:
 
     Fixed costs (start-up, per-hospital reports, evaluation of a fixed set of hospitals) make the cost per
     stay fall with size, which is not a failure of linearity; what must hold is that each further million
-    stays costs the same, within 15%.
+    stays costs the same, within 15%. Cost is CPU seconds, which other work on the machine barely moves.
     """
     a, m, b = duck[0], duck[len(duck) // 2], duck[-1]
-    lines = [f"## Linearity on DuckDB: marginal seconds per million stays, {a:g}M->{m:g}M vs {m:g}M->{b:g}M", "",
-             "| stage | fixed cost (s) | s per M stays, first step | s per M stays, last step | ratio | "
-             "within 15% of linear |", "|---|---|---|---|---|---|"]
+    lines = [f"## Linearity on DuckDB: marginal CPU seconds per million stays, {a:g}M->{m:g}M vs {m:g}M->{b:g}M",
+             "", "| stage | fixed cost (CPU s) | CPU s per M stays, first step | CPU s per M stays, last step | "
+             "ratio | within 15% of linear |", "|---|---|---|---|---|---|"]
     for stage in STAGES:
-        t = [results[("duckdb", s)].get(stage, {}).get("seconds") for s in (a, m, b)]
+        t = [results[("duckdb", s)].get(stage, {}).get("cpu_seconds") for s in (a, m, b)]
         if None in t:
             continue
         first, last = (t[1] - t[0]) / (m - a), (t[2] - t[1]) / (b - m)
@@ -316,6 +353,16 @@ def linearity(results: dict, duck: list[float]) -> list[str]:
         lines.append(f"| {stage} | {fixed:.1f} | {first:.1f} | {last:.1f} | {ratio:.2f} | "
                      f"{'yes' if abs(ratio - 1) <= 0.15 else 'no'} |")
     return [*lines, ""]
+
+
+def _resumed(log: Path | None) -> dict[tuple, dict[str, dict]]:
+    """Stage figures from an earlier run's --log, by (engine, cores, size)."""
+    out: dict[tuple, dict[str, dict]] = {}
+    if log and log.exists():
+        for line in log.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            out.setdefault((r.pop("engine"), r.pop("cores"), r.pop("size")), {})[r.pop("stage")] = r
+    return out
 
 
 def main() -> None:
@@ -328,6 +375,10 @@ def main() -> None:
     ap.add_argument("--opendrg", type=Path, default=Path("/tmp/opendrg"))
     ap.add_argument("--opendrg-records", type=int, default=100_000)
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/pipeline.md"))
+    ap.add_argument("--duckdb-memory", default="8GB", help="DuckDB memory_limit per stage process")
+    ap.add_argument("--log", type=Path, default=None, help="append each stage's figures as JSON lines")
+    ap.add_argument("--resume", type=Path, default=None, help="a --log file whose runs are reused, not rerun")
+    ap.add_argument("--prepare-only", action="store_true", help="write the input files and stop")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--engine", default="duckdb", help=argparse.SUPPRESS)
     ap.add_argument("--warehouse", type=Path, help=argparse.SUPPRESS)
@@ -335,22 +386,28 @@ def main() -> None:
     ap.add_argument("--cores", type=int, default=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(run_one_stage(args.child, args.engine, args.warehouse, args.folder, args.cores)))
+        print(json.dumps(run_one_stage(args.child, args.engine, args.warehouse, args.folder, args.cores,
+                                       args.duckdb_memory)))
         return
     sizes = [float(s) for s in args.sizes.split(",") if s]
     spark_sizes = [float(s) for s in args.spark_sizes.split(",") if s]
-    base = min(args.base, int(min(sizes + spark_sizes) * 1e6))
+    base = min(args.base, int(max(sizes + spark_sizes) * 1e6))  # replicas only above the base size
     prepare(args.data, base, sorted(set(sizes + spark_sizes)))
+    if args.prepare_only:
+        return
     results, scans = {}, {}
-    for size in sizes:
-        scans[size] = raw_scan_rate(args.data / f"n{_label(size)}")
-        print(f"{int(size * 1e6):,} stays: raw scan {scans[size]:,.0f} rows/s", flush=True)
-        results[("duckdb", size)] = run_engine("duckdb", 0, size, args.data, args.data / "work")
-    for size in spark_sizes:
-        scans.setdefault(size, raw_scan_rate(args.data / f"n{_label(size)}"))
-        for cores in [int(c) for c in args.spark_cores.split(",") if c]:
-            results[(f"spark local[{cores}]", size)] = run_engine("spark", cores, size, args.data,
-                                                                  args.data / "work")
+    done = _resumed(args.resume)
+    runs = [("duckdb", 0, size) for size in sizes]
+    runs += [("spark", int(c), size) for size in spark_sizes for c in args.spark_cores.split(",") if c]
+    for engine, cores, size in runs:
+        key = ("duckdb" if engine == "duckdb" else f"spark local[{cores}]", size)
+        if size not in scans:
+            scans[size] = raw_scan_rate(args.data / f"n{_label(size)}")
+            print(f"{int(size * 1e6):,} stays: raw scan {scans[size]:,.0f} rows/s", flush=True)
+        if (engine, cores, size) in done and len(done[(engine, cores, size)]) == len(STAGES):
+            results[key] = done[(engine, cores, size)]
+            continue
+        results[key] = run_engine(engine, cores, size, args.data, args.data / "work", args.duckdb_memory, args.log)
     ratio = None
     if (args.opendrg / "drg_group").is_dir():
         records = opendrg_ratio_input(args.data, base, min(args.opendrg_records, base))
