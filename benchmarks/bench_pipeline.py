@@ -151,21 +151,31 @@ def prepare(data: Path, base: int, sizes: list[float]) -> None:
 
 
 def write_copy(base_db: Path, k: int, take: int, part: Path) -> None:
-    """Copy ``k`` of the base province: new stay, record and patient numbers, same clinical content."""
+    """Copy ``k`` of the base province: the same front pages with a new 病案号 (so new stay and patient
+    pseudonyms at ingest) and the same clinical content. Copy 0 is exported from the base warehouse; the
+    others rewrite copy 0's record-number column, which is far cheaper than exporting again.
+    """
+    import duckdb
+
     from hospeval.ingest.export import export_front_page
+    from hospeval.ingest.profiles import load_profile
     from hospeval.warehouse import Warehouse
 
     tmp = part.with_suffix(".tmp.parquet")
-    with Warehouse(":memory:") as copy:
-        copy.con.execute(f"ATTACH '{base_db}' AS base (READ_ONLY)")
-        suffix = f"'{k:02d}'"
-        copy.con.execute(f"CREATE TABLE keep AS SELECT stay_id FROM base.stays ORDER BY stay_id LIMIT {take}")
-        copy.con.execute(f"CREATE TABLE stays AS SELECT * REPLACE (s.stay_id || {suffix} AS stay_id, "
-                         f"s.patient_id || {suffix} AS patient_id) FROM base.stays s SEMI JOIN keep USING (stay_id)")
-        for table in ("stay_diagnoses", "stay_procedures"):
-            copy.con.execute(f"CREATE TABLE {table} AS SELECT * REPLACE (t.stay_id || {suffix} AS stay_id) "
-                             f"FROM base.{table} t SEMI JOIN keep USING (stay_id)")
-        export_front_page(copy, tmp, profile="n041_zh")
+    first = part.parent / f"part-000-{take}.parquet"
+    if k > 0 and first.exists():
+        mrn = load_profile("n041_zh").identifier_headers["medical_record_no"]
+        con = duckdb.connect()
+        con.execute(f"""COPY (SELECT * REPLACE ("{mrn}" || '{k:02d}' AS "{mrn}") FROM read_parquet('{first}'))
+                        TO '{tmp}' (FORMAT parquet)""")
+        con.close()
+    else:
+        with Warehouse(":memory:") as copy:
+            copy.con.execute(f"ATTACH '{base_db}' AS base (READ_ONLY)")
+            copy.con.execute(f"CREATE TABLE keep AS SELECT stay_id FROM base.stays ORDER BY stay_id LIMIT {take}")
+            for table in ("stays", "stay_diagnoses", "stay_procedures"):
+                copy.con.execute(f"CREATE TABLE {table} AS SELECT * FROM base.{table} SEMI JOIN keep USING (stay_id)")
+            export_front_page(copy, tmp, profile="n041_zh")
     tmp.rename(part)
 
 
