@@ -22,14 +22,12 @@ hospeval.errors.InputFileError: file not found (file front-page.csv)
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import ibis
 import ibis.expr.datatypes as dt
-import ibis.expr.operations as ops
 import pyarrow as pa
 
 from hospeval.config import settings
@@ -61,8 +59,6 @@ LOADS_SCHEMA = pa.schema([("load_id", pa.string()), ("file", pa.string()), ("tab
                           ("finished_at", pa.timestamp("us")), ("status", pa.string())])
 ERROR = dt.Struct({"field": dt.string, "reason": dt.string, "message": dt.string})
 LONG = {"diagnoses": "stay_diagnoses", "procedures": "stay_procedures"}
-_JSON_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"), ("\b", "\\b"),
-                 ("\f", "\\f"))
 
 
 @dataclass
@@ -234,19 +230,6 @@ def error_exprs(f: Field, raw: ibis.Value, typed: ibis.Value) -> list[tuple[ibis
     return out
 
 
-def _json_record(pairs: list[tuple[str, ibis.Value]]) -> ibis.Value:
-    """``{"header":"value",...}`` as DuckDB's ``to_json`` writes it (NULL as ``null``), on any engine."""
-    parts: list[ibis.Value] = []
-    for n, (header, raw) in enumerate(pairs):
-        escaped = raw
-        for a, b in _JSON_ESCAPES:
-            escaped = escaped.replace(a, b)
-        key = ("{" if n == 0 else ",") + json.dumps(header, ensure_ascii=False) + ":"
-        parts += [ibis.literal(key), ibis.ifelse(raw.isnull(), ibis.literal("null"), '"' + escaped + '"')]
-    parts.append(ibis.literal("}"))
-    return ops.StringConcat(tuple(p.op() for p in parts)).to_expr()
-
-
 def staging_expr(engine: str, t: ibis.Table, profile: Profile, headers: list[str],
                  id_headers: dict[str, list[str]], secret: str | None) -> ibis.Table:
     """Typed canonical rows of ``t`` (``__k`` and the file's text columns), with ``__errors`` (every
@@ -267,34 +250,39 @@ def staging_expr(engine: str, t: ibis.Table, profile: Profile, headers: list[str
         lists[f"__list_{kind}"] = raw_expr(t, (real,), None) if real else ibis.null("string")
     inner = t.select(__k=t["__k"].cast("int64"), **raws, **ids, **lists)
 
-    out: dict[str, ibis.Value] = {"__k": inner["__k"]}
+    # Typed values in their own projection, so that the checks below read each one, not recompute it.
+    values: dict[str, ibis.Value] = {}
+    for i, f in enumerate(fields):
+        values[f.out] = (typed_expr(engine, inner[f"__r{i}"], f.spec) if f.headers
+                         else ibis.null(_dtype(f.spec)))
+    typed = inner.mutate(**values)
+
+    out: dict[str, ibis.Value] = {"__k": typed["__k"], **{f.out: typed[f.out] for f in fields}}
     checks: list[tuple[ibis.Value, ibis.Value]] = []
     record: list[tuple[str, ibis.Value]] = []
     for i, f in enumerate(fields):
         if not f.headers:
-            out[f.out] = ibis.null(_dtype(f.spec))
             if f.spec.required:
                 checks.append((ibis.literal(True), ibis.struct({
                     "field": ibis.literal(f.spec.name), "reason": ibis.literal("missing_column"),
                     "message": ibis.literal(f"the file has no column for {f.spec.name} ({f.spec.label_zh})")})))
             continue
-        raw = inner[f"__r{i}"]
-        out[f.out] = typed_expr(engine, raw, f.spec)
-        checks.extend(error_exprs(f, raw, out[f.out]))
+        raw = typed[f"__r{i}"]
+        checks.extend(error_exprs(f, raw, typed[f.out]))
         record.append((f.headers[0], raw))
     if secret is not None:
-        out.update(_stay_keys(secret, inner, out))
-    out.update({name: inner[name] for name in lists})
+        out.update(_stay_keys(secret, typed, out))
+    out.update({name: typed[name] for name in lists})
     if checks:
         bad = ibis.or_(*[c for c, _ in checks])
         items = ibis.array([ibis.ifelse(c, e, ibis.null(ERROR)) for c, e in checks])
         out["__errors"] = ibis.ifelse(bad, items.filter(lambda x: x.notnull()), ibis.null(dt.Array(ERROR)))
-        out["__record"] = (ibis.ifelse(bad, _json_record(record), ibis.null("string")) if record
-                           else ibis.null("string"))
+        out["__record"] = (ibis.ifelse(bad, store.to_json(ibis.struct(dict(record))), ibis.null("string"))
+                           if record else ibis.null("string"))
     else:
         out["__errors"] = ibis.null(dt.Array(ERROR))
         out["__record"] = ibis.null("string")
-    return inner.select(**out)
+    return typed.select(**out)
 
 
 def _stay_keys(secret: str, inner: ibis.Table, typed: dict[str, ibis.Value]) -> dict[str, ibis.Value]:

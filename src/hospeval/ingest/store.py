@@ -14,6 +14,9 @@ What cannot be, and why:
   fewer than 4 digits (``24-01-02``); a 3-digit month or day is accepted by Spark only
   (``2024-001-02``). Usual front-page spellings (``2024-01-02``, ``2024/1/2 8:05``, ``20240102``,
   ``2024年1月2日``, ``2024-01-02T08:00:00``, fractions of a second) parse identically (tested).
+- A quarantined row's fields as JSON: ``to_json`` of a struct is a builtin of both engines and writes the
+  same text (key order kept, same escapes), but Spark leaves out NULL fields unless
+  ``spark.sql.jsonGenerator.ignoreNullFields`` is false, which :func:`prepare` sets for the session.
 - Trim: Ibis ``strip()`` removes every kind of whitespace, the CSV ingest's ``trim`` only spaces; the
   builtin ``trim`` has the same name and meaning on both engines.
 
@@ -34,6 +37,11 @@ from hospeval.errors import InputFileError
 @ibis.udf.scalar.builtin(name="trim")
 def trim(text: str) -> str:  # type: ignore[empty-body]
     """Remove leading and trailing spaces (only spaces, as DuckDB's and Spark's ``trim``)."""
+
+
+@ibis.udf.scalar.builtin(name="to_json")
+def to_json(value) -> str:  # type: ignore[empty-body]  # noqa: ANN001 - any struct
+    """A struct as a JSON object: ``{"key":"text","other":null}``."""
 
 
 @ibis.udf.scalar.builtin(name="try_strptime")
@@ -80,9 +88,12 @@ def parse_timestamp(engine: str, text: ibis.Value, formats: list[str]) -> ibis.V
 
 
 def prepare(wh) -> None:
-    """Session settings the parsing above relies on (Spark: new parser, no legacy fallback error)."""
+    """Session settings the expressions above rely on (Spark: the new date parser without the legacy
+    fallback error; NULL fields written by ``to_json``).
+    """
     if wh.engine == "spark":
         wh.session.conf.set("spark.sql.legacy.timeParserPolicy", "CORRECTED")
+        wh.session.conf.set("spark.sql.jsonGenerator.ignoreNullFields", "false")
 
 
 def read_parquet(wh, path: Path, name: str) -> tuple[ibis.Table, list[str]]:
