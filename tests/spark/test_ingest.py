@@ -114,3 +114,30 @@ def test_loads_log_matches(loaded):
     duck, sw, *_ = loaded
     assert_same_table(duck.to_arrow("ingest_loads"), sw.to_arrow("ingest_loads"), name="ingest_loads",
                       ignore=("load_id", "started_at", "finished_at"))
+
+
+def test_reload_on_spark_replaces_stays_and_pseudonyms_match_the_reference(spark, tmp_path):
+    import ibis
+
+    from hospeval.ingest.pseudonym import hmac_expr, hmac_hex
+    from hospeval.spark import SparkWarehouse
+    from tests.ingest.helpers import N041_HEADER, N041_ROWS, write
+
+    csv = write(tmp_path / "a.csv", N041_HEADER, N041_ROWS)
+    parquet = tmp_path / "a.parquet"
+    duckdb.connect().execute(f"COPY (FROM read_csv('{csv}', all_varchar=true)) TO '{parquet}'")
+    sw = SparkWarehouse(tmp_path / "spark", session=spark)
+    try:
+        ingest_files(sw, [parquet], secret="k")
+        ingest_files(sw, [parquet], secret="k")
+        assert {t: sw.count(t) for t in ("stays", "stay_diagnoses", "stay_procedures", "ingest_loads")} == \
+            {"stays": 3, "stay_diagnoses": 4, "stay_procedures": 1, "ingest_loads": 2}
+        with Warehouse(":memory:") as duck:
+            ingest_files(duck, [csv], secret="k")  # the CSV ingest's pseudonyms
+            expected = sorted(duck.to_arrow("stays").select(["stay_id", "patient_id"]).to_pylist(), key=str)
+        assert sorted(sw.to_arrow("stays").select(["stay_id", "patient_id"]).to_pylist(), key=str) == expected
+        t = ibis.memtable({"m": ["id|110101199001011234", "密钥|中文"]})
+        got = sw.to_arrow(t.select(h=hmac_expr("k", t.m)))["h"].to_pylist()
+        assert got == [hmac_hex("k", "id|110101199001011234"), hmac_hex("k", "密钥|中文")]
+    finally:
+        sw.close()

@@ -8,8 +8,9 @@ replace the old ones by key. Only reading the file and parsing dates are engine-
 (:mod:`hospeval.ingest.store`); everything is written through the warehouse verbs.
 
 On DuckDB every write happens in one transaction. On Spark each table is replaced atomically, but not
-all tables together (Spark has no multi-table transaction): the stays, their diagnoses and procedures,
-then the quarantine and the load log are written in that order.
+all tables together (Spark has no multi-table transaction): per target table, the diagnoses, procedures
+and stays are written in that order, then the quarantine and the load log; a failure in between leaves
+some tables with the new rows, and loading the same files again repairs that (reloads replace by key).
 
 Examples
 --------
@@ -157,8 +158,12 @@ def _stage(wh, i: int, path: Path, source_name: str, profile: str | None, secret
     counts = wh.to_arrow(typed.aggregate(
         read=typed.count(),
         loaded=(typed["__errors"].isnull() & ~typed["__dup"]).ifelse(1, 0).sum().fill_null(0))).to_pylist()[0]
-    by_reason = wh.to_arrow(bad.group_by("reason").aggregate(n=bad["source_row"].nunique())).to_pylist()
-    quarantined = int(wh.to_arrow(bad.aggregate(n=bad["source_row"].nunique())).to_pylist()[0]["n"])
+    # Rows quarantined per reason, and in all (reason NULL), in one query.
+    tally = bad.group_by("reason").aggregate(n=bad["source_row"].nunique()).union(
+        bad.aggregate(reason=ibis.null("string"), n=bad["source_row"].nunique()), distinct=False)
+    tallied = wh.to_arrow(tally).to_pylist()
+    by_reason = [r for r in tallied if r["reason"] is not None]
+    quarantined = sum(int(r["n"]) for r in tallied if r["reason"] is None)
     known = prof.known_headers()
     report = FileReport(source_name, prof.target, prof.name, "parquet", int(counts["read"]),
                         int(counts["loaded"]), quarantined, {r["reason"]: int(r["n"]) for r in by_reason},
