@@ -145,3 +145,29 @@ def test_spark_engine_asks_for_parquet(tmp_path):
     spark_like = SimpleNamespace(engine="spark")  # the format check comes before any Spark work
     with pytest.raises(InputFileError, match="convert this file to Parquet first"):
         ingest_files(spark_like, [write(tmp_path / "a.csv", N041_HEADER, N041_ROWS)])
+
+
+def test_cli_on_the_spark_engine_refuses_csv_with_advice(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import hospeval.ingest.cli as ingest_cli
+    from hospeval.cli import app
+
+    class NotStarted:  # stands for the Spark warehouse: the format check happens before any Spark work
+        engine = "spark"
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return None
+
+    opened = []
+    monkeypatch.setenv("HOSPEVAL_ENGINE", "duckdb")  # restored after the test; --engine sets it
+    monkeypatch.setattr(ingest_cli, "open_warehouse", lambda s: opened.append(s.engine) or NotStarted())
+    csv = write(tmp_path / "a.csv", N041_HEADER, N041_ROWS)
+    result = CliRunner().invoke(app, ["--engine", "spark", "--spark-warehouse", str(tmp_path / "s"),
+                                      "ingest", str(csv)])
+    assert opened == ["spark"]
+    assert isinstance(result.exception, InputFileError)
+    assert "convert this file to Parquet first" in str(result.exception) and "a.csv" in str(result.exception)

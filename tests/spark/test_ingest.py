@@ -141,3 +141,34 @@ def test_reload_on_spark_replaces_stays_and_pseudonyms_match_the_reference(spark
         assert got == [hmac_hex("k", "id|110101199001011234"), hmac_hex("k", "密钥|中文")]
     finally:
         sw.close()
+
+
+def test_cli_ingests_parquet_on_spark(spark, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import hospeval.ingest.cli as ingest_cli
+    from hospeval.cli import app
+    from hospeval.spark import SparkWarehouse
+    from tests.ingest.helpers import N041_HEADER, N041_ROWS, write
+
+    csv = write(tmp_path / "a.csv", N041_HEADER, N041_ROWS)
+    parquet = tmp_path / "a.parquet"
+    duckdb.connect().execute(f"COPY (FROM read_csv('{csv}', all_varchar=true)) TO '{parquet}'")
+    monkeypatch.setenv("HOSPEVAL_ENGINE", "duckdb")  # restored after the test; --engine sets it
+    monkeypatch.setenv("HOSPEVAL_SECRET", "k")
+    opened = []
+
+    def open_on_the_test_session(s):  # the CLI's own session would stop the shared one on close
+        opened.append((s.engine, s.spark_warehouse))
+        return SparkWarehouse(s.spark_warehouse, session=spark)
+
+    monkeypatch.setattr(ingest_cli, "open_warehouse", open_on_the_test_session)
+    root = tmp_path / "spark"
+    result = CliRunner().invoke(app, ["--engine", "spark", "--spark-warehouse", str(root), "ingest", str(parquet)])
+    assert result.exit_code == 0, result.output
+    assert "reconciled" in result.output and opened == [("spark", str(root))]
+    sw = SparkWarehouse(root, session=spark)
+    try:
+        assert sw.count("stays") == 3 and sw.count("ingest_loads") == 1
+    finally:
+        sw.close()

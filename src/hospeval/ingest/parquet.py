@@ -70,6 +70,7 @@ class _Staged:
     report: FileReport
     profile: Profile
     typed: ibis.Table
+    dup: ibis.Table   # __k of the rows that repeat an earlier row's key
     bad: ibis.Table
     work: list[str] = field(default_factory=list)
 
@@ -136,10 +137,13 @@ def _stage(wh, i: int, path: Path, source_name: str, profile: str | None, secret
         keys = ["stay_id"]
     else:
         keys = list(table_spec(prof.target).primary_key)
-    expr = staging_expr(wh.engine, src, prof, headers, id_headers, secret if stays else None)
-    errors_null = expr["__errors"].isnull()
-    n = ibis.row_number().over(group_by=[*[expr[k] for k in keys], errors_null], order_by=expr["__k"])
-    typed = wh.scratch(f"{view}_typed", expr.mutate(__dup=errors_null & (n > 0)))
+    typed = wh.scratch(f"{view}_typed", staging_expr(wh.engine, src, prof, headers, id_headers,
+                                                     secret if stays else None))
+    # Within one file, the first row of a key wins; the others are quarantined as duplicates. The window
+    # runs over a narrow projection of the rows without errors.
+    ok = typed.filter(typed["__errors"].isnull()).select("__k", *keys)
+    n = ibis.row_number().over(group_by=[ok[k] for k in keys], order_by=ok["__k"])
+    dup = wh.scratch(f"{view}_dup", ok.filter(n > 0).select("__k"))
 
     # Every error of a row is one quarantine row; a repeated key quarantines the later rows.
     errs = (typed.filter(typed["__errors"].notnull()).select("__k", "__errors", "__record")
@@ -147,17 +151,19 @@ def _stage(wh, i: int, path: Path, source_name: str, profile: str | None, secret
     errs = errs.select(source_row=errs["__k"], field=errs["__errors"]["field"],
                        reason=errs["__errors"]["reason"], message=errs["__errors"]["message"],
                        record=errs["__record"])
-    dups = typed.filter(typed["__dup"]).select(
-        source_row=typed["__k"], field=ibis.literal(keys[0]), reason=ibis.literal("duplicate_key"),
-        message=ibis.literal(f"the same {keys[0]} appears earlier in the file"), record=typed["__record"])
+    repeated = typed.semi_join(dup, "__k")
+    dups = repeated.select(
+        source_row=repeated["__k"], field=ibis.literal(keys[0]), reason=ibis.literal("duplicate_key"),
+        message=ibis.literal(f"the same {keys[0]} appears earlier in the file"), record=repeated["__record"])
     both = errs.union(dups, distinct=False)
     bad = wh.scratch(f"{view}_bad", both.select(
         load_id=ibis.literal(load_id), file=ibis.literal(source_name), source_row=both["source_row"].cast("int64"),
         field="field", reason="reason", message="message", record=both["record"].cast("string")))
 
-    counts = wh.to_arrow(typed.aggregate(
-        read=typed.count(),
-        loaded=(typed["__errors"].isnull() & ~typed["__dup"]).ifelse(1, 0).sum().fill_null(0))).to_pylist()[0]
+    good = _good_rows(typed, dup)
+    sizes = typed.aggregate(what=ibis.literal("read"), n=typed.count()).union(
+        good.aggregate(what=ibis.literal("loaded"), n=good.count()), distinct=False)
+    counts = {r["what"]: r["n"] for r in wh.to_arrow(sizes).to_pylist()}
     # Rows quarantined per reason, and in all (reason NULL), in one query.
     tally = bad.group_by("reason").aggregate(n=bad["source_row"].nunique()).union(
         bad.aggregate(reason=ibis.null("string"), n=bad["source_row"].nunique()), distinct=False)
@@ -171,7 +177,7 @@ def _stage(wh, i: int, path: Path, source_name: str, profile: str | None, secret
     if not report.reconciles:
         raise HospevalError(f"row counts do not reconcile: read {report.rows_read}, loaded {report.rows_loaded}, "
                             f"quarantined {quarantined}", file=source_name)
-    return _Staged(i, report, prof, typed, bad, [f"{view}_typed", f"{view}_bad"])
+    return _Staged(i, report, prof, typed, dup, bad, [f"{view}_typed", f"{view}_dup", f"{view}_bad"])
 
 
 def _dtype(spec: ColumnSpec) -> dt.DataType:
@@ -312,9 +318,12 @@ def _conform(expr: ibis.Table, table: str) -> ibis.Table:
                          else ibis.null(_dtype(c)).name(c.name) for c in table_spec(table).columns])
 
 
+def _good_rows(typed: ibis.Table, dup: ibis.Table) -> ibis.Table:
+    return typed.filter(typed["__errors"].isnull()).anti_join(dup, "__k")
+
+
 def _good(s: _Staged) -> ibis.Table:
-    t = s.typed
-    return t.filter(t["__errors"].isnull() & ~t["__dup"]).mutate(__file=ibis.literal(s.index))
+    return _good_rows(s.typed, s.dup).mutate(__file=ibis.literal(s.index))
 
 
 def _latest(rows: ibis.Table, keys: list[str]) -> ibis.Table:
@@ -369,14 +378,20 @@ def _commit(wh, staged: list[_Staged], load_id: str, started: datetime) -> list[
             rows.append(good.select(*[good[c] for c in spec.names if c in good.columns and c not in lineage],
                                     "__file", **lineage))
         keys = ["stay_id"] if target == "stays" else list(spec.primary_key)
-        new = rows[0] if len(rows) == 1 else _latest(_union(rows), keys)
-        new = wh.scratch(f"__pq_new_{target}", new)
-        work.append(f"__pq_new_{target}")
+        if len(rows) == 1:
+            new = rows[0]
+        else:
+            new = wh.scratch(f"__pq_new_{target}", _latest(_union(rows), keys))
+            work.append(f"__pq_new_{target}")
         if target == "stays":
             longs = {kind: [p for s in files for p in _long_rows(s, _good(s), kind)] for kind in LONG}
             for kind, parts in longs.items():
-                fresh = (_union(parts).semi_join(new, ["stay_id", "__file"]) if parts
-                         else new.select("stay_id").limit(0))
+                if not parts:
+                    fresh = new.select("stay_id").limit(0)
+                elif len(files) == 1:
+                    fresh = _union(parts)
+                else:  # only the long rows of the stays that won
+                    fresh = _union(parts).semi_join(new, ["stay_id", "__file"])
                 _replace_by_key(wh, LONG[kind], fresh, new.select("stay_id"), ["stay_id"])
         _replace_by_key(wh, target, new, new.select(*keys), keys)
     wh.append("ingest_quarantine", _union([s.bad for s in staged]))
