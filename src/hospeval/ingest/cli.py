@@ -10,7 +10,7 @@ from rich.table import Table
 
 from hospeval.config import settings
 from hospeval.ingest.load import IngestReport, ingest_files
-from hospeval.warehouse import Warehouse
+from hospeval.warehouse import open_warehouse
 
 console = Console()
 
@@ -49,13 +49,15 @@ def register(app: typer.Typer) -> None:
         The whole call is atomic: if any file cannot be read, nothing is loaded. Loading a file again
         replaces its stays instead of duplicating them.
 
+        On Spark (hospeval --engine spark --spark-warehouse DIR ingest ...) only Parquet files are read.
+
         Example: hospeval ingest exports/2024-front-page.csv hospitals.xlsx
         """
         s = settings()
         if s.secret_is_default:
             console.print("[yellow]HOSPEVAL_SECRET is not set: pseudonyms use the development secret and "
                           "could be re-derived by anyone. Set it before loading real data.")
-        with Warehouse(s.warehouse) as wh, console.status("ingesting...") as status:
+        with open_warehouse(s) as wh, console.status("ingesting...") as status:
             report = ingest_files(wh, paths, profile=profile, encoding=encoding,
                                   progress=lambda m: status.update(m))
         print_report(report)

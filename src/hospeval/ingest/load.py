@@ -94,6 +94,8 @@ def ingest_files(warehouse: Warehouse, paths: list[str | Path], *, profile: str 
     hospeval.errors.InputFileError: file not found (file no-such-file.csv)
     """
     paths = [Path(p) for p in paths]
+    if getattr(warehouse, "engine", "duckdb") == "spark":
+        return _ingest_on_spark(warehouse, paths, profile, secret, progress, source_names)
     if source_names is not None and len(source_names) != len(paths):
         raise ValueError("source_names must name every path")
     names = source_names or [p.name for p in paths]
@@ -114,6 +116,23 @@ def ingest_files(warehouse: Warehouse, paths: list[str | Path], *, profile: str 
         return _ingest(warehouse, paths, names, profile, encoding, secret, say, load_id)
     finally:
         con.execute(f"SET memory_limit = '{previous_limit}'")
+
+
+def _ingest_on_spark(warehouse, paths: list[Path], profile: str | None, secret: str | None,
+                     progress: Progress | None, source_names: list[str] | None) -> IngestReport:
+    """On Spark only Parquet is read (through :func:`hospeval.ingest.parquet.ingest_parquet`): CSV / XLSX
+    sniffing, transcoding and structural rejects are DuckDB's.
+    """
+    from hospeval.ingest.parquet import ingest_parquet
+
+    for p in paths:
+        if p.suffix.lower() != ".parquet":
+            raise InputFileError(
+                "the Spark engine reads only Parquet files: convert this file to Parquet first (for a CSV, "
+                "with DuckDB: COPY (FROM read_csv('FILE', all_varchar=true)) TO 'FILE.parquet'), or load "
+                "it with --engine duckdb", file=str(p))
+    return ingest_parquet(warehouse, paths, profile=profile, secret=secret, progress=progress,
+                          source_names=source_names)
 
 
 def _ingest(warehouse: Warehouse, paths: list[Path], names: list[str], profile: str | None,
