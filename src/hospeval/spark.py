@@ -57,6 +57,8 @@ def spark_session(master: str = "local[*]", **conf: str):
         "spark.ui.enabled": "false" if local else "true",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.sql.legacy.timeParserPolicy": "CORRECTED",  # ingest's date parsing: no legacy fallback error
+        "spark.sql.jsonGenerator.ignoreNullFields": "false",  # quarantine records keep empty fields, as DuckDB
         "spark.driver.memory": "4g" if local else "8g",
         **conf,
     }
