@@ -27,7 +27,7 @@ from hospeval.errors import SchemaError
 from hospeval.model import table_spec
 from hospeval.paths import data_dir
 from hospeval.payment.rounding import exact_quantile, exact_quantile_parts, ranked, round_to
-from hospeval.payment.store import write_table
+from hospeval.payment.store import write_scratch, write_table
 from hospeval.warehouse import Warehouse
 
 STANDARDS = "payment_standards"
@@ -134,7 +134,7 @@ def measured_stays(wh: Warehouse, spec: StandardsSpec, kind: str, scheme: str) -
 
 def build_standards(wh: Warehouse, spec: StandardsSpec, *, kind: str = "drg", scheme: str = "chs-drg-1.1") -> ir.Table:
     """Per group and measure: n, mean, the distribution percentiles and the standard (long format)."""
-    t = measured_stays(wh, spec, kind, scheme)
+    t = write_scratch(wh, f"payment_measured_{kind}", measured_stays(wh, spec, kind, scheme))
     if spec.policy == "exact":
         t = ranked(t, [m.name for m in spec.measures], "group_code")
     aggs = {"n": t.count()}
@@ -148,7 +148,8 @@ def build_standards(wh: Warehouse, spec: StandardsSpec, *, kind: str = "drg", sc
         names[m.name] = list(qs)
         aggs.update(_percentile_aggs(t, m.name, qs, spec.policy))
     wide = t.group_by("group_code").aggregate(**aggs)
-    wide = wide.filter(wide.n >= spec.min_cases)
+    # one work table read by every measure's rows below (Spark would otherwise aggregate once per measure)
+    wide = write_scratch(wh, f"{STANDARDS}_{kind}_wide", wide.filter(wide.n >= spec.min_cases))
     parts = []
     for m in spec.measures:
         value = {name: round_to(_percentile(wide, name, spec.policy), 2) for name in names[m.name]}
@@ -166,29 +167,32 @@ def build_standards(wh: Warehouse, spec: StandardsSpec, *, kind: str = "drg", sc
 def build_excess(wh: Warehouse, spec: StandardsSpec, standards: ir.Table, *, kind: str = "drg",
                  scheme: str = "chs-drg-1.1") -> ir.Table:
     """Per hospital, department and doctor and measure: cases, cases above standard, amount above."""
-    t = measured_stays(wh, spec, kind, scheme)
+    t = write_scratch(wh, f"payment_measured_{kind}", measured_stays(wh, spec, kind, scheme))
     std = standards.filter((standards.kind == kind) & (standards.scheme == scheme))
     wide = std.group_by("group_code").aggregate(
         **{f"{m.name}__std": std.standard.max(where=std.measure == m.name) for m in spec.measures})
     j = t.join(wide, "group_code")
+    values = {}
+    for m in spec.measures:
+        value, limit = j[m.name], j[f"{m.name}__std"]
+        over = (value > limit).fill_null(False)
+        values[f"{m.name}__above"] = over.cast("int64")
+        values[f"{m.name}__amount"] = ibis.ifelse(over, value - limit, 0.0)
+    # each stay once per level, so that one aggregate serves the three levels
+    units = ibis.union(*(j.select(level=ibis.literal(level), hospital_id=j.hospital_id,
+                                  unit_id=j[extra[0]].cast("string") if extra else ibis.null("string"), **values)
+                         for level, extra in UNIT_LEVELS.items()))
+    a = units.group_by(["level", "hospital_id", "unit_id"]).aggregate(
+        cases=units.count(), **{c: units[c].sum() for c in values})
+    a = write_scratch(wh, f"{EXCESS}_{kind}_units", a)  # read once per measure below
     parts = []
-    for level, extra in UNIT_LEVELS.items():
-        keys = ["hospital_id", *extra]
-        aggs = {"cases": j.count()}
-        for m in spec.measures:
-            value, limit = j[m.name], j[f"{m.name}__std"]
-            over = (value > limit).fill_null(False)
-            aggs[f"{m.name}__above"] = over.cast("int64").sum()
-            aggs[f"{m.name}__amount"] = ibis.ifelse(over, value - limit, 0.0).sum()
-        a = j.group_by(keys).aggregate(**aggs)
-        unit = a[extra[0]].cast("string") if extra else ibis.null("string")
-        for m in spec.measures:
-            parts.append(a.select(
-                kind=ibis.literal(kind), scheme=ibis.literal(scheme), level=ibis.literal(level),
-                hospital_id=a.hospital_id, unit_id=unit, measure=ibis.literal(m.name), cases=a.cases,
-                cases_above=a[f"{m.name}__above"], amount_above=round_to(a[f"{m.name}__amount"], 2),
-                share_above=round_to(a[f"{m.name}__above"] / a.cases.nullif(0), 4),
-            ))
+    for m in spec.measures:
+        parts.append(a.select(
+            kind=ibis.literal(kind), scheme=ibis.literal(scheme), level=a.level,
+            hospital_id=a.hospital_id, unit_id=a.unit_id, measure=ibis.literal(m.name), cases=a.cases,
+            cases_above=a[f"{m.name}__above"], amount_above=round_to(a[f"{m.name}__amount"], 2),
+            share_above=round_to(a[f"{m.name}__above"] / a.cases.nullif(0), 4),
+        ))
     return ibis.union(*parts).order_by(["level", "hospital_id", "unit_id", "measure"])
 
 
