@@ -32,7 +32,7 @@ from hospeval.errors import InputFileError, SchemaError
 from hospeval.model import metrics
 from hospeval.paths import data_dir
 from hospeval.payment.operations import stay_costs
-from hospeval.payment.store import write_table
+from hospeval.payment.store import scalars, write_scratch, write_table
 from hospeval.warehouse import Warehouse
 
 BUDGET = "ops_budget"
@@ -121,16 +121,20 @@ def actuals(wh: Warehouse, spec: OperationsSpec) -> ir.Table:
                      actual=f.value.cast("float64"))
     s = stay_costs(wh)
     parts = [facts]
+    values = {}
     for line, what in spec.stay_lines.items():
         if what == "count":
-            value = s.count()
+            values[line] = s.count()
         elif what in ("cost_total", "los_days"):
-            value = (s.cost if what == "cost_total" else s.los_days.cast("float64")).sum()
+            values[line] = (s.cost if what == "cost_total" else s.los_days.cast("float64")).sum()
         else:
-            value = s[f"cost_{what}"].sum()
-        a = s.group_by(["hospital_id", s.month.name("period")]).aggregate(actual=value)
-        parts.append(a.select("hospital_id", "period", line=ibis.literal(line), source=ibis.literal("stays"),
-                              actual=a.actual.cast("float64")))
+            values[line] = s[f"cost_{what}"].sum()
+    if values:
+        # one aggregate for every line, as a work table that each line's rows read (one Spark job, not one per line)
+        a = write_scratch(wh, "ops_budget_stay_actuals",
+                       s.group_by(["hospital_id", s.month.name("period")]).aggregate(**values))
+        parts += [a.select("hospital_id", "period", line=ibis.literal(line), source=ibis.literal("stays"),
+                           actual=a[line].cast("float64")) for line in values]
     return ibis.union(*parts)
 
 
@@ -153,6 +157,7 @@ def run_budget(wh: Warehouse, path: str | Path, spec: OperationsSpec | None = No
     if threshold is not None:
         spec = OperationsSpec(variance_threshold=threshold, stay_lines=spec.stay_lines)
     write_table(wh, BUDGET, read_budget(path, spec))
-    n = write_table(wh, EXECUTION, execution(wh, spec, wh.table(BUDGET)))
+    write_table(wh, EXECUTION, execution(wh, spec, wh.table(BUDGET)))
     t = wh.table(EXECUTION)
-    return n, int(t.filter(t.flagged).count().execute())
+    row = scalars(t.aggregate(n=t.count(), flagged=t.flagged.cast("int64").sum()))
+    return int(row.get("n") or 0), int(row.get("flagged") or 0)

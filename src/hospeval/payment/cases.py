@@ -20,7 +20,7 @@ CASES_TABLE = "payment_cases"  # + "_drg" / "_dip"
 
 
 def cases_table(method: str) -> str:
-    """Name of the prepared-cases TEMP table of a method."""
+    """Name of the prepared-cases work table of a method."""
     return f"{CASES_TABLE}_{method}"
 CASE_COLUMNS = ("stay_id", "hospital_id", "patient_id", "level", "consortium_id", "discharge_dept", "attending_doctor",
                 "payer", "los_days", "discharge_disposition", "cost", "period",
@@ -76,8 +76,8 @@ def build_cases(wh: Warehouse, rules: PaymentRules, method: str, period: str | N
 def prepare_cases(wh: Warehouse, rules: PaymentRules, method: str, period: str | None = None) -> ir.Table:
     """Materialise ``payment_cases`` for ``rules`` and return it (what-if runs reuse it).
 
-    A TEMP table: what-if runs of the same session reuse it; a new session prepares it again from the
-    stored groups (a join, never a regrouping).
+    A session work table (``wh.scratch``): what-if runs of the same session reuse it; a new session
+    prepares it again from the stored groups (a join, never a regrouping).
     """
     write_scratch(wh, cases_table(method), build_cases(wh, rules, method, period))
     return wh.table(cases_table(method))

@@ -17,7 +17,7 @@ import ibis
 import ibis.expr.types as ir
 
 from hospeval.model import table_spec
-from hospeval.payment.store import write_table
+from hospeval.payment.store import write_scratch, write_table
 from hospeval.warehouse import Warehouse
 
 REVENUE = "ops_revenue_structure"
@@ -66,7 +66,8 @@ def stay_costs(wh: Warehouse) -> ir.Table:
 def revenue_structure(wh: Warehouse) -> ir.Table:
     """Shares of service, drugs, consumables, exam and lab: from the finance report and from the front page."""
     parts = []
-    wide = _wide(facts_by_year(wh), ("revenue_medical", *FINANCE_LINES))
+    # the two aggregates are work tables read by each line's rows (Spark would otherwise aggregate per line)
+    wide = write_scratch(wh, "ops_revenue_finance", _wide(facts_by_year(wh), ("revenue_medical", *FINANCE_LINES)))
     for line in FINANCE_LINES:
         parts.append(wide.select(
             "hospital_id", "period", source=ibis.literal("finance"), line=ibis.literal(line),
@@ -74,8 +75,8 @@ def revenue_structure(wh: Warehouse) -> ir.Table:
         ))
     s = stay_costs(wh)
     groups = [c for c in s.columns if c.startswith("cost_")]
-    a = s.group_by(["hospital_id", "period"]).aggregate(
-        total=s.cost.sum(), **{g: s[g].sum() for g in groups})
+    a = write_scratch(wh, "ops_revenue_front_page", s.group_by(["hospital_id", "period"]).aggregate(
+        total=s.cost.sum(), **{g: s[g].sum() for g in groups}))
     for g in groups:
         parts.append(a.select("hospital_id", "period", source=ibis.literal("front_page"),
                               line=ibis.literal(f"inpatient_{g.removeprefix('cost_')}"),

@@ -33,7 +33,7 @@ from hospeval.warehouse import Warehouse
 SETTLEMENTS = "payment_settlements"
 RUNS = "payment_runs"
 CAPITATION = "payment_capitation"
-WHATIF_CASES = "payment_whatif_cases"  # session TEMP table: per-case rows of what-if runs
+WHATIF_CASES = "payment_whatif_cases"  # session work table (wh.scratch): per-case rows of what-if runs
 LEVELS = {
     "hospital": ("hospital_id",),
     "dept": ("hospital_id", "discharge_dept"),
@@ -101,7 +101,7 @@ def simulate(wh: Warehouse, rules: PaymentRules, *, method: str | None = None,
     capitation : bool
         Also settle the consortia when the rules have a capitation section.
     keep_cases : bool
-        Store the per-case rows in ``payment_settlements``; otherwise in a session TEMP table (what-if
+        Store the per-case rows in ``payment_settlements``; otherwise in a session work table (what-if
         runs: the run header, rollups and comparisons work the same within the session).
     """
     scenario = scenario or Scenario()
@@ -231,7 +231,7 @@ def whatif(wh: Warehouse, rules: PaymentRules, scenario: Scenario, *, method: st
            period: str | None = None, keep_cases: bool = False) -> WhatIf:
     """Run (or reuse) the baseline and the scenario on the same prepared cases; no regrouping.
 
-    The scenario's per-case rows stay in a session TEMP table unless ``keep_cases``; its run header,
+    The scenario's per-case rows stay in a session work table unless ``keep_cases``; its run header,
     consortium settlement and every rollup / comparison are stored or computed as for the baseline.
     """
     method = method or methods_of(rules)[0]

@@ -27,11 +27,19 @@ DEMO_RULES = "demo/2024"
 FALLBACK_DRG_RULES = "harbin/2024"  # published weights, when the reference stage has not run
 
 
-def _has_rows(wh: Warehouse, table: str, scheme: str) -> bool:
-    if not wh.has_table(table):
-        return False
-    t = wh.table(table)
-    return bool(t.filter(t.scheme == scheme).count().execute())
+SCHEME_TABLES = ("stay_groups", "stay_dip_groups", "drg_reference", "dip_reference")
+
+
+def _schemes(wh: Warehouse) -> dict[str, set[str]]:
+    """Schemes with rows in each group / reference table: one query per table for the whole stage."""
+    found = {}
+    for table in SCHEME_TABLES:
+        found[table] = set(wh.table(table).select("scheme").distinct().to_pyarrow()["scheme"].to_pylist()) if wh.has_table(table) else set()
+    return found
+
+
+def _has_rows(schemes: dict[str, set[str]], table: str, scheme: str) -> bool:
+    return scheme in schemes[table]
 
 
 def _demo_rules(wh: Warehouse) -> PaymentRules:
@@ -43,19 +51,20 @@ def _demo_rules(wh: Warehouse) -> PaymentRules:
     return rules
 
 
-def _drg_rules(wh: Warehouse, scheme: str) -> PaymentRules | None:
-    if not _has_rows(wh, "stay_groups", scheme):
+def _drg_rules(schemes: dict[str, set[str]], scheme: str, demo: PaymentRules) -> PaymentRules | None:
+    if not _has_rows(schemes, "stay_groups", scheme):
         return None
-    rules = _demo_rules(wh)
-    if not _has_rows(wh, "drg_reference", scheme):
+    rules = demo
+    if not _has_rows(schemes, "drg_reference", scheme):
         rules = rules.replace(drg=load_rules(FALLBACK_DRG_RULES).drg)
     return rules.replace(drg=dataclasses.replace(rules.drg, scheme=scheme))
 
 
-def _settle(ctx: RunContext, summary: StageSummary, sheets: dict[str, pa.Table]) -> None:
+def _settle(ctx: RunContext, summary: StageSummary, sheets: dict[str, pa.Table],
+            schemes: dict[str, set[str]]) -> None:
     wh = ctx.warehouse
-    rules = _drg_rules(wh, ctx.scheme)
     demo = _demo_rules(wh)
+    rules = _drg_rules(schemes, ctx.scheme, demo)
     runs = []
     if rules is None:
         summary.lines.append(f"DRG settlement skipped: no stay_groups for {ctx.scheme}")
@@ -67,7 +76,7 @@ def _settle(ctx: RunContext, summary: StageSummary, sheets: dict[str, pa.Table])
         summary.lines.append(f"what-if base rate x1.05: DRG payment {delta:+,.0f} yuan "
                              f"({delta / res.baseline.payment:+.2%})" if res.baseline.payment else "what-if: no payment")
         sheets["whatif_base_rate_1.05"] = wh.to_arrow(compare(wh, res.baseline.run_id, res.scenario.run_id))
-    if demo.dip and _has_rows(wh, "stay_dip_groups", demo.dip.scheme) and _has_rows(wh, "dip_reference", demo.dip.scheme):
+    if demo.dip and _has_rows(schemes, "stay_dip_groups", demo.dip.scheme) and _has_rows(schemes, "dip_reference", demo.dip.scheme):
         runs.append(simulate(wh, demo.replace(capitation=None), method="dip"))
     elif demo.dip:
         summary.lines.append(f"DIP settlement skipped: no stay_dip_groups / dip_reference for {demo.dip.scheme}")
@@ -92,13 +101,14 @@ def _settle(ctx: RunContext, summary: StageSummary, sheets: dict[str, pa.Table])
         sheets["capitation"] = wh.to_arrow(CAPITATION)
 
 
-def _standards(ctx: RunContext, summary: StageSummary, sheets: dict[str, pa.Table]) -> None:
+def _standards(ctx: RunContext, summary: StageSummary, sheets: dict[str, pa.Table],
+               schemes: dict[str, set[str]]) -> None:
     wh = ctx.warehouse
     demo = load_rules(DEMO_RULES)
     groupings = []
-    if _has_rows(wh, "stay_groups", ctx.scheme):
+    if _has_rows(schemes, "stay_groups", ctx.scheme):
         groupings.append(("drg", ctx.scheme))
-    if demo.dip and _has_rows(wh, "stay_dip_groups", demo.dip.scheme):
+    if demo.dip and _has_rows(schemes, "stay_dip_groups", demo.dip.scheme):
         groupings.append(("dip", demo.dip.scheme))
     if not groupings:
         summary.lines.append("standards skipped: no grouped stays")
@@ -150,9 +160,10 @@ def _operations(ctx: RunContext, summary: StageSummary, sheets: dict[str, pa.Tab
     sheets["budget_execution"] = wh.to_arrow(budget.EXECUTION)
 
 
-def _performance(ctx: RunContext, summary: StageSummary, sheets: dict[str, pa.Table]) -> None:
+def _performance(ctx: RunContext, summary: StageSummary, sheets: dict[str, pa.Table],
+                 schemes: dict[str, set[str]]) -> None:
     wh = ctx.warehouse
-    if not _has_rows(wh, "stay_groups", ctx.scheme):
+    if not _has_rows(schemes, "stay_groups", ctx.scheme):
         summary.lines.append("performance skipped: no grouped stays")
         return
     spec = dataclasses.replace(performance.load_performance_spec(), scheme=ctx.scheme)
@@ -174,10 +185,11 @@ def run(ctx: RunContext) -> StageSummary:
     wh = ctx.warehouse
     wh.require("stays", "hospitals")
     sheets: dict[str, pa.Table] = {}
-    _settle(ctx, summary, sheets)
-    _standards(ctx, summary, sheets)
+    schemes = _schemes(wh)  # the group and reference tables do not change during the stage
+    _settle(ctx, summary, sheets, schemes)
+    _standards(ctx, summary, sheets, schemes)
     _operations(ctx, summary, sheets)
-    _performance(ctx, summary, sheets)
+    _performance(ctx, summary, sheets, schemes)
     for name in ("ops_efficiency", "drg_by_hospital", "dip_by_hospital", "performance"):
         if name in sheets:
             summary.files.append(write_csv(sheets[name], _out(ctx) / f"{name}.csv"))

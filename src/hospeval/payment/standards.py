@@ -3,9 +3,11 @@
 Per DRG or DIP group: the reference distribution of LOS and of cost by category, the standard as a
 configurable percentile, and per hospital / department / doctor the cases and amounts above the standard.
 
-Percentile policy is explicit (``payment_rules/standards.yaml``): ``exact`` compiles to an exact
-continuous quantile (DuckDB ``quantile_cont``), ``approximate`` to an approximate one (t-digest
-``approx_quantile``), which is what backends without exact percentiles offer.
+Percentile policy is explicit (``payment_rules/standards.yaml``): ``exact`` is the continuous percentile
+(linear between the order statistics at (n - 1) x q, DuckDB's ``quantile_cont``), compiled from ranks
+so that every engine gives the same bits (:mod:`hospeval.payment.rounding`); ``approximate`` is the
+engine's sketch (``approx_quantile``), which is what backends without exact percentiles offer, and
+differs between engines.
 
 Result tables: ``payment_standards`` (kind, scheme, group_code, measure, n, mean, p25 ..., percentile,
 policy, standard) and ``payment_standard_excess`` (kind, scheme, level, hospital_id, unit_id, measure, cases,
@@ -24,12 +26,14 @@ import yaml
 from hospeval.errors import SchemaError
 from hospeval.model import table_spec
 from hospeval.paths import data_dir
-from hospeval.payment.store import write_table
+from hospeval.payment.rounding import exact_quantile, exact_quantile_parts, ranked, round_to
+from hospeval.payment.store import write_scratch, write_table
 from hospeval.warehouse import Warehouse
 
 STANDARDS = "payment_standards"
 EXCESS = "payment_standard_excess"
 POLICIES = ("exact", "approximate")
+MEAN_DECIMAL = "decimal(38, 6)"  # measures are yuan (2 decimals) and days: summed exactly
 UNIT_LEVELS = {"hospital": (), "dept": ("discharge_dept",), "doctor": ("attending_doctor",)}
 
 
@@ -91,9 +95,20 @@ def load_standards_spec(path: str | Path | None = None) -> StandardsSpec:
     )
 
 
-def quantile(col: ir.NumericColumn, q: float, policy: str) -> ir.FloatingScalar:
-    """Percentile ``q`` of ``col`` under the exact / approximate policy."""
-    return col.quantile(q) if policy == "exact" else col.approx_quantile(q)
+def _percentile_aggs(t: ir.Table, measure: str, qs: dict[str, float], policy: str) -> dict[str, ir.Scalar]:
+    """Aggregates for the percentiles ``qs`` (name -> q) of ``measure`` (``t`` :func:`ranked` if exact)."""
+    if policy == "exact":
+        aggs: dict[str, ir.Scalar] = {}
+        for name, q in qs.items():
+            aggs.update(exact_quantile_parts(t, measure, q, name))
+        return aggs
+    # the engine's own sketch (t-digest on DuckDB, Greenwald-Khanna on Spark): not the same on both
+    return {name: t[measure].approx_quantile(q) for name, q in qs.items()}
+
+
+def _percentile(wide: ir.Table, name: str, policy: str) -> ir.FloatingValue:
+    """Percentile ``name`` from the aggregates of :func:`_percentile_aggs`."""
+    return exact_quantile(wide, name) if policy == "exact" else wide[name]
 
 
 def _pname(q: float) -> str:
@@ -119,24 +134,32 @@ def measured_stays(wh: Warehouse, spec: StandardsSpec, kind: str, scheme: str) -
 
 def build_standards(wh: Warehouse, spec: StandardsSpec, *, kind: str = "drg", scheme: str = "chs-drg-1.1") -> ir.Table:
     """Per group and measure: n, mean, the distribution percentiles and the standard (long format)."""
-    t = measured_stays(wh, spec, kind, scheme)
+    t = write_scratch(wh, f"payment_measured_{kind}", measured_stays(wh, spec, kind, scheme))
+    if spec.policy == "exact":
+        t = ranked(t, [m.name for m in spec.measures], "group_code")
     aggs = {"n": t.count()}
+    names = {}
     for m in spec.measures:
         col = t[m.name]
-        aggs[f"{m.name}__mean"] = col.mean()
-        for q in spec.distribution:
-            aggs[f"{m.name}__{_pname(q)}"] = quantile(col, q, spec.policy)
-        aggs[f"{m.name}__standard"] = quantile(col, spec.percentile, spec.policy)
+        # sum as decimal (exact, so the same on every engine whatever the order), then divide once
+        aggs[f"{m.name}__sum"] = col.cast(MEAN_DECIMAL).sum().cast("float64")
+        aggs[f"{m.name}__count"] = col.count()
+        qs = {f"{m.name}__{_pname(q)}": q for q in spec.distribution} | {f"{m.name}__standard": spec.percentile}
+        names[m.name] = list(qs)
+        aggs.update(_percentile_aggs(t, m.name, qs, spec.policy))
     wide = t.group_by("group_code").aggregate(**aggs)
-    wide = wide.filter(wide.n >= spec.min_cases)
+    # one work table read by every measure's rows below (Spark would otherwise aggregate once per measure)
+    wide = write_scratch(wh, f"{STANDARDS}_{kind}_wide", wide.filter(wide.n >= spec.min_cases))
     parts = []
     for m in spec.measures:
-        cols = {_pname(q): wide[f"{m.name}__{_pname(q)}"].round(2) for q in spec.distribution}
+        value = {name: round_to(_percentile(wide, name, spec.policy), 2) for name in names[m.name]}
+        cols = {_pname(q): value[f"{m.name}__{_pname(q)}"] for q in spec.distribution}
+        mean = wide[f"{m.name}__sum"] / wide[f"{m.name}__count"].nullif(0).cast("float64")
         parts.append(wide.select(
             kind=ibis.literal(kind), scheme=ibis.literal(scheme), group_code=wide.group_code,
-            measure=ibis.literal(m.name), n=wide.n, mean=wide[f"{m.name}__mean"].round(2), **cols,
+            measure=ibis.literal(m.name), n=wide.n, mean=round_to(mean, 2), **cols,
             percentile=ibis.literal(spec.percentile), policy=ibis.literal(spec.policy),
-            standard=wide[f"{m.name}__standard"].round(2),
+            standard=value[f"{m.name}__standard"],
         ))
     return ibis.union(*parts).order_by(["group_code", "measure"])
 
@@ -144,29 +167,32 @@ def build_standards(wh: Warehouse, spec: StandardsSpec, *, kind: str = "drg", sc
 def build_excess(wh: Warehouse, spec: StandardsSpec, standards: ir.Table, *, kind: str = "drg",
                  scheme: str = "chs-drg-1.1") -> ir.Table:
     """Per hospital, department and doctor and measure: cases, cases above standard, amount above."""
-    t = measured_stays(wh, spec, kind, scheme)
+    t = write_scratch(wh, f"payment_measured_{kind}", measured_stays(wh, spec, kind, scheme))
     std = standards.filter((standards.kind == kind) & (standards.scheme == scheme))
     wide = std.group_by("group_code").aggregate(
         **{f"{m.name}__std": std.standard.max(where=std.measure == m.name) for m in spec.measures})
     j = t.join(wide, "group_code")
+    values = {}
+    for m in spec.measures:
+        value, limit = j[m.name], j[f"{m.name}__std"]
+        over = (value > limit).fill_null(False)
+        values[f"{m.name}__above"] = over.cast("int64")
+        values[f"{m.name}__amount"] = ibis.ifelse(over, value - limit, 0.0)
+    # each stay once per level, so that one aggregate serves the three levels
+    units = ibis.union(*(j.select(level=ibis.literal(level), hospital_id=j.hospital_id,
+                                  unit_id=j[extra[0]].cast("string") if extra else ibis.null("string"), **values)
+                         for level, extra in UNIT_LEVELS.items()))
+    a = units.group_by(["level", "hospital_id", "unit_id"]).aggregate(
+        cases=units.count(), **{c: units[c].sum() for c in values})
+    a = write_scratch(wh, f"{EXCESS}_{kind}_units", a)  # read once per measure below
     parts = []
-    for level, extra in UNIT_LEVELS.items():
-        keys = ["hospital_id", *extra]
-        aggs = {"cases": j.count()}
-        for m in spec.measures:
-            value, limit = j[m.name], j[f"{m.name}__std"]
-            over = (value > limit).fill_null(False)
-            aggs[f"{m.name}__above"] = over.cast("int64").sum()
-            aggs[f"{m.name}__amount"] = ibis.ifelse(over, value - limit, 0.0).sum()
-        a = j.group_by(keys).aggregate(**aggs)
-        unit = a[extra[0]].cast("string") if extra else ibis.null("string")
-        for m in spec.measures:
-            parts.append(a.select(
-                kind=ibis.literal(kind), scheme=ibis.literal(scheme), level=ibis.literal(level),
-                hospital_id=a.hospital_id, unit_id=unit, measure=ibis.literal(m.name), cases=a.cases,
-                cases_above=a[f"{m.name}__above"], amount_above=a[f"{m.name}__amount"].round(2),
-                share_above=(a[f"{m.name}__above"] / a.cases.nullif(0)).round(4),
-            ))
+    for m in spec.measures:
+        parts.append(a.select(
+            kind=ibis.literal(kind), scheme=ibis.literal(scheme), level=a.level,
+            hospital_id=a.hospital_id, unit_id=a.unit_id, measure=ibis.literal(m.name), cases=a.cases,
+            cases_above=a[f"{m.name}__above"], amount_above=round_to(a[f"{m.name}__amount"], 2),
+            share_above=round_to(a[f"{m.name}__above"] / a.cases.nullif(0), 4),
+        ))
     return ibis.union(*parts).order_by(["level", "hospital_id", "unit_id", "measure"])
 
 

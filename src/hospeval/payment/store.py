@@ -1,7 +1,10 @@
-"""The only place of the payment stage that issues raw DuckDB SQL: create / append / delete result rows.
+"""How the payment stage writes: result tables, per-run rows and session work tables, on either engine.
 
-Everything else is Ibis; these statements (``INSERT INTO ... SELECT``, ``DELETE ... WHERE run_id``) have
-no Ibis form on an existing table.
+Everything goes through the warehouse verbs (``replace``, ``replace_rows``, ``scratch``), so the stage
+runs unchanged on DuckDB and on Spark. The one engine difference this module absorbs is where what-if
+case rows live (``temp=True``): DuckDB keeps them in a TEMP table, Spark in a work table checkpointed in
+the executors (:meth:`~hospeval.spark.SparkWarehouse.scratch`); both last for the session only and are
+never written to the warehouse, which is what :func:`hospeval.payment.settle.whatif` promises.
 """
 
 from __future__ import annotations
@@ -18,45 +21,32 @@ def write_table(wh: Warehouse, name: str, data: ir.Table | pa.Table) -> int:
     return wh.replace(name, data)
 
 
-def write_scratch(wh: Warehouse, name: str, data: ir.Table | pa.Table) -> None:
-    """Create or replace a session-scoped TEMP table (intermediate results: prepared cases, points)."""
-    if isinstance(data, pa.Table):
-        wh.con.register("__payment_scratch", data)
-        try:
-            wh.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM __payment_scratch')
-        finally:
-            wh.con.unregister("__payment_scratch")
-        return
-    wh.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {ibis.to_sql(data, dialect="duckdb")}')
+def write_scratch(wh: Warehouse, name: str, data: ir.Table | pa.Table) -> ir.Table:
+    """Materialise a session work table (intermediate results: prepared cases, weights, points)."""
+    return wh.scratch(name, data)
 
 
-def replace_run(wh: Warehouse, name: str, run_id: str, data: ir.Table, *, temp: bool = False) -> int:
+def replace_run(wh: Warehouse, name: str, run_id: str, data: ir.Table | pa.Table, *, temp: bool = False) -> int:
     """Replace the rows of ``run_id`` in result table ``name`` (created on first use) with ``data``.
 
-    ``temp`` keeps the table for the session only (what-if case rows).
+    Returns the run's row count. ``temp`` keeps the table for the session only (what-if case rows): the
+    other runs' rows are kept and the whole work table is rematerialised, which is cheap because only
+    what-if runs land there.
     """
-    sql = ibis.to_sql(data, dialect="duckdb")
-    with wh.transaction() as con:
-        if not wh.has_table(name):
-            con.execute(f'CREATE {"TEMP " if temp else ""}TABLE "{name}" AS {sql}')
-        else:
-            con.execute(f'DELETE FROM "{name}" WHERE run_id = ?', [run_id])
-            con.execute(f'INSERT INTO "{name}" BY NAME {sql}')
-    return wh.con.execute(f'SELECT count(*) FROM "{name}" WHERE run_id = ?', [run_id]).fetchone()[0]
+    if not temp:
+        return wh.replace_rows(name, data, {"run_id": run_id})
+    new = data if isinstance(data, ir.Table) else ibis.memtable(data)
+    if wh.has_table(name):
+        old = wh.table(name)
+        new = old.filter(old.run_id != run_id).union(
+            new.select(*[new[c].cast(t).name(c) for c, t in old.schema().items()]), distinct=False)
+    t = wh.scratch(name, new)
+    return int(t.filter(t.run_id == run_id).count().to_pyarrow().as_py())
 
 
-def replace_run_arrow(wh: Warehouse, name: str, run_id: str, data: pa.Table) -> None:
+def replace_run_arrow(wh: Warehouse, name: str, run_id: str, data: pa.Table) -> int:
     """Like :func:`replace_run` for a small Arrow table (run headers)."""
-    wh.con.register("__payment_rows", data)
-    try:
-        with wh.transaction() as con:
-            if not wh.has_table(name):
-                con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM __payment_rows')
-            else:
-                con.execute(f'DELETE FROM "{name}" WHERE run_id = ?', [run_id])
-                con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM __payment_rows')
-    finally:
-        wh.con.unregister("__payment_rows")
+    return wh.replace_rows(name, data, {"run_id": run_id})
 
 
 def scalars(expr: ir.Table) -> dict[str, object]:
