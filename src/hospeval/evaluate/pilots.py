@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from hospeval.errors import HospevalError
 from hospeval.evaluate.engine import POINTS_TABLE, SCORES_TABLE, evaluate_hospitals
+from hospeval.evaluate.methods import SCORE_DIGITS
 from hospeval.evaluate.spec import EvaluationConfig, load_config
 from hospeval.indicators.codelists import codelist
 from hospeval.indicators.expr import compile_expr
@@ -93,8 +94,9 @@ def select_pilots(wh: Warehouse, counts: Mapping[str, int], period: str, method:
             scores = _scores(wh, cat.indicator_set, period, method)
         except HospevalError:
             continue  # no indicator values for this category's set: nobody to select
-        ranked = scores.merge(eligible, on="hospital_id").sort_values(["score", "hospital_id"],
-                                                                      ascending=[False, True]).head(n)
+        ranked = scores.merge(eligible, on="hospital_id")
+        ranked = (ranked.assign(_key=ranked.score.round(SCORE_DIGITS))  # equal scores tie on every engine
+                  .sort_values(["_key", "hospital_id"], ascending=[False, True]).head(n))
         reasons = _reasons(wh, cat.indicator_set, period, method, ranked.hospital_id.tolist())
         peers = scores.groupby("peer_group").hospital_id.count()
         frames.append(pd.DataFrame({
