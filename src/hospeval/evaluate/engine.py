@@ -131,8 +131,7 @@ def evaluate_set(wh: Warehouse, indicator_set: IndicatorSet, period: str, method
     wh.drop(name + "_grid")
     m = wh.scratch(name, methods.normalise(m))
     wh.drop(name + "_shrunk")
-    bands = [(b.grade, b.min_percentile) for b in config.grades]
-    score_parts, point_parts = [], []
+    point_parts = []
     for method in methods_:
         pts = methods.method_points(m, method, config.national_total_points)
         point_parts.append(pts.select(
@@ -141,10 +140,18 @@ def evaluate_set(wh: Warehouse, indicator_set: IndicatorSet, period: str, method
             reliability=pts.reliability, normalised=pts.normalised, position=pts.position,
             weight_share=pts.weight_share, points=pts.points.cast("float64"),
             max_points=pts.max_points.cast("float64")))
-        s = methods.scores(m, method, config.national_total_points)
-        s = methods.rank_and_grade(s, bands)
-        score_parts.append(s.mutate(method=ibis.literal(method)))
-    return ibis.union(*score_parts), ibis.union(*point_parts)
+    pts = wh.scratch(name + "_points", ibis.union(*point_parts))
+    # An additive method's score is the sum of its points (as methods.scores computes it), taken here from
+    # the stored points for all methods at once; TOPSIS has no additive points.
+    additive = pts.filter(pts.method != "topsis")
+    score_parts = [additive.group_by(["method", "hospital_id", "peer_group"])
+                   .aggregate(score=additive.points.sum().cast("float64"))]
+    if "topsis" in methods_:
+        t = methods.topsis_scores(m)
+        score_parts.append(t.select(method=ibis.literal("topsis"), hospital_id=t.hospital_id,
+                                    peer_group=t.peer_group, score=t.score.cast("float64")))
+    bands = [(b.grade, b.min_percentile) for b in config.grades]
+    return methods.rank_and_grade(ibis.union(*score_parts), bands, by=("method",)), pts
 
 
 def _has_values(wh: Warehouse, set_id: str, period: str) -> bool:
@@ -183,6 +190,7 @@ def evaluate_hospitals(wh: Warehouse, set_id: str, period: str, methods_: Sequen
     finally:
         for p in (period, prev_period):
             wh.drop(_matrix_name(set_id, p))
+            wh.drop(_matrix_name(set_id, p) + "_points")
     return run
 
 
@@ -193,8 +201,8 @@ def _previous(period: str) -> str:
 def _write(wh: Warehouse, run: EvaluationRun, s: ir.Table, pts: ir.Table) -> int:
     """Replace this set and year's rows of the result tables; return the number of hospitals scored.
 
-    Scores and points are first stored as work tables (results-sized: hospitals x indicators x methods)
-    so that the write and the hospital count do not recompute the matrix.
+    Scores are first stored as a work table (results-sized: hospitals x methods) so that the write and the
+    hospital count do not recompute them; ``pts`` is a work table already.
     """
     stamp = {"run_id": ibis.literal(run.run_id), "indicator_set": ibis.literal(run.indicator_set),
              "period": ibis.literal(run.period)}
@@ -203,14 +211,12 @@ def _write(wh: Warehouse, run: EvaluationRun, s: ir.Table, pts: ir.Table) -> int
         scores = wh.scratch("_hospeval_eval_scores", s.select(
             "method", "hospital_id", "peer_group", "score", "rank", "grade", "percentile", "score_previous",
             "score_change").mutate(**stamp))
-        points = wh.scratch("_hospeval_eval_points", pts.mutate(**stamp))
         with wh.transaction():
             wh.replace_rows(SCORES_TABLE, scores.select(*SCORE_COLUMNS), where, schema=SCORES_SCHEMA)
-            wh.replace_rows(POINTS_TABLE, points.select(*POINT_COLUMNS), where, schema=POINTS_SCHEMA)
+            wh.replace_rows(POINTS_TABLE, pts.mutate(**stamp).select(*POINT_COLUMNS), where, schema=POINTS_SCHEMA)
         hospitals = int(wh.to_arrow(scores.aggregate(n=scores.hospital_id.nunique()))["n"][0].as_py())
     finally:
-        for name in ("_hospeval_eval_scores", "_hospeval_eval_points"):
-            wh.drop(name)
+        wh.drop("_hospeval_eval_scores")
     write_indicator_scores(wh)
     return hospitals
 

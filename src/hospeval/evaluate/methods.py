@@ -194,12 +194,16 @@ def rank_key(score: ir.NumericValue) -> ir.NumericValue:
     return score.round(SCORE_DIGITS)
 
 
-def rank_and_grade(s: ir.Table, bands: list[tuple[str, float]]) -> ir.Table:
-    """Add ``rank`` (1 = best in peer group), ``percentile`` (100 = best, 0 = worst) and ``grade``."""
+def rank_and_grade(s: ir.Table, bands: list[tuple[str, float]], by: tuple[str, ...] = ()) -> ir.Table:
+    """Add ``rank`` (1 = best in peer group), ``percentile`` (100 = best, 0 = worst) and ``grade``.
+
+    ``by`` names further columns that split the ranking (e.g. ``("method",)`` for several methods' scores).
+    """
     # Ranked on the score rounded to 1e-9: a sum of the same points taken in another order (another engine,
     # another plan) differs in the last bits, and equal scores must tie on every engine.
-    win = ibis.window(group_by="peer_group", order_by=ibis.desc(rank_key(s.score)))
-    n = s.count().over(ibis.window(group_by="peer_group"))
+    keys = [*by, "peer_group"]
+    win = ibis.window(group_by=keys, order_by=ibis.desc(rank_key(s.score)))
+    n = s.count().over(ibis.window(group_by=keys))
     s = s.mutate(rank=(ibis.rank().over(win) + 1).cast("int64"), _n=n)  # Ibis rank() starts at 0
     pct = ibis.ifelse(s._n > 1, 100.0 * (s._n - s["rank"]) / (s._n - 1), 100.0)
     s = s.mutate(percentile=pct.cast("float64")).drop("_n")
