@@ -117,6 +117,16 @@ def test_rank_percentile_grade():
     assert list(g.loc[["C", "A", "B"], "grade"]) == ["A++", "B+", "D"]
 
 
+def test_scores_equal_but_for_the_last_bits_tie():
+    # 0.1 + 0.2 != 0.3 in floating point: the same points summed in another order must not split the tie
+    s = ibis.memtable({"hospital_id": ["A", "B", "C", "D"], "peer_group": ["g"] * 4,
+                       "score": [0.1 + 0.2, 0.3, 0.3 - 1e-6, 0.5], "method": ["m", "m", "m", "n"]})
+    g = methods.rank_and_grade(s, [("A", 50), ("D", 0)], by=("method",)).to_pandas().set_index("hospital_id")
+    assert 0.1 + 0.2 != 0.3
+    assert list(g.loc[["A", "B", "C", "D"], "rank"]) == [1, 1, 3, 1]  # D is alone in method n
+    assert list(g.loc[["A", "B", "C"], "grade"]) == ["A", "A", "D"]
+
+
 def test_missing_value_scores_zero():
     rows = ABC[:2] + [("C", "x", "higher", 0.5, None)] + ABC[3:]
     n = methods.normalise(matrix(rows)).to_pandas().set_index(["hospital_id", "indicator_id"])

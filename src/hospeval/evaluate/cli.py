@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hospeval.errors import WarehouseError
-from hospeval.evaluate.engine import evaluate_hospitals
+from hospeval.evaluate.engine import SCORES_TABLE, evaluate_hospitals
 from hospeval.evaluate.explain import explain
 from hospeval.evaluate.pilots import select_pilots
 from hospeval.evaluate.spec import METHODS
@@ -25,12 +25,14 @@ evaluate_app = typer.Typer(help="Score, grade and rank hospitals in peer groups;
 
 def latest_year(wh: Warehouse, set_id: str | None = None) -> str:
     """Latest year with hospital-level indicator values."""
-    wh.require("indicator_values")
-    sql = "SELECT max(period) FROM indicator_values WHERE level = 'hospital' AND length(period) = 4"
-    row = wh.con.execute(sql + (" AND indicator_set = ?" if set_id else ""), [set_id] if set_id else []).fetchone()
-    if not row or row[0] is None:
+    v = wh.table("indicator_values")
+    v = v.filter((v.level == "hospital") & (v.period.length() == 4))
+    if set_id:
+        v = v.filter(v.indicator_set == set_id)
+    latest = wh.to_arrow(v.aggregate(period=v.period.max()))["period"][0].as_py()
+    if latest is None:
         raise WarehouseError("no yearly indicator values; run `hospeval indicators run` first")
-    return row[0]
+    return latest
 
 
 def _fmt(v: object) -> str:
@@ -61,9 +63,10 @@ def run_command(
     with open_warehouse() as wh:
         period = period or latest_year(wh, set_id)
         run = evaluate_hospitals(wh, set_id, period, method or list(METHODS))
-        df = wh.con.execute("SELECT hospital_id, peer_group, method, score, rank, grade, score_change "
-                            "FROM evaluation_scores WHERE run_id = ? ORDER BY method, peer_group, rank",
-                            [run.run_id]).df()
+        s = wh.table(SCORES_TABLE)
+        df = wh.to_arrow(s.filter(s.run_id == run.run_id)
+                         .select("hospital_id", "peer_group", "method", "score", "rank", "grade", "score_change")
+                         .order_by(["method", "peer_group", "rank", "hospital_id"])).to_pandas()
     _print_frame(f"{set_id} {period}: {run.hospitals} hospitals", df, limit=40)
 
 

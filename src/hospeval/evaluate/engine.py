@@ -2,7 +2,9 @@
 
 Reads ``indicator_values`` (hospital level, one year) and ``hospitals``; writes ``evaluation_scores``
 (contract columns plus ``period``, ``score_previous``, ``score_change``) and ``evaluation_points``
-(per hospital x indicator: value used, normalised value, points earned and the maximum).
+(per hospital x indicator: value used, normalised value, points earned and the maximum), then rebuilds
+``evaluation_indicator_scores`` (the national-style points, for the dashboard). Everything is Ibis
+expressions and warehouse verbs, so the same code runs on DuckDB and on Spark.
 
 Examples
 --------
@@ -26,18 +28,25 @@ import pyarrow as pa
 from hospeval.errors import WarehouseError
 from hospeval.evaluate import methods
 from hospeval.evaluate.spec import METHODS, EvaluationConfig, load_config
-from hospeval.indicators.engine import materialise, register_arrow
+from hospeval.evaluate.store import drop_legacy_view
 from hospeval.indicators.spec import IndicatorSet, load_set
 from hospeval.warehouse import Warehouse
 
 SCORES_TABLE = "evaluation_scores"
 POINTS_TABLE = "evaluation_points"
-INDICATOR_SCORES_VIEW = "evaluation_indicator_scores"
+INDICATOR_SCORES_TABLE = "evaluation_indicator_scores"
 SCORE_COLUMNS = ("run_id", "indicator_set", "method", "hospital_id", "peer_group", "score", "rank", "grade",
                  "percentile", "period", "score_previous", "score_change")
 POINT_COLUMNS = ("run_id", "indicator_set", "method", "hospital_id", "peer_group", "period", "indicator_id",
                  "raw_value", "value", "reliability", "normalised", "position", "weight_share", "points",
                  "max_points")
+SCORES_SCHEMA = ibis.schema({"run_id": "string", "indicator_set": "string", "method": "string",
+                             "hospital_id": "string", "peer_group": "string", "score": "float64",
+                             "rank": "int64", "grade": "string", "percentile": "float64", "period": "string",
+                             "score_previous": "float64", "score_change": "float64"})
+POINTS_SCHEMA = ibis.schema({"run_id": "string", "indicator_set": "string", "method": "string",
+                             "hospital_id": "string", "peer_group": "string", "period": "string",
+                             "indicator_id": "string", **dict.fromkeys(POINT_COLUMNS[7:], "float64")})
 
 
 def peer_group_expr(hospitals: ir.Table, keys: Sequence[str]) -> ir.StringValue:
@@ -49,12 +58,20 @@ def peer_group_expr(hospitals: ir.Table, keys: Sequence[str]) -> ir.StringValue:
     return out
 
 
+def _indicators_name(set_id: str) -> str:
+    return f"_hospeval_eval_indicators_{set_id}"
+
+
+def _matrix_name(set_id: str, period: str) -> str:
+    return f"_hospeval_eval_matrix_{set_id}_{period}"
+
+
 def indicator_table(wh: Warehouse, indicator_set: IndicatorSet) -> ir.Table:
     """Return the scored indicators of a set as a temporary table (weights as shares summing to 1)."""
     inds = [i for i in indicator_set.indicators if i.computable and i.weight > 0]
     total = sum(i.weight for i in inds) or 1.0
     numeric = [i.target if i.target and i.target.op in (">=", "<=", ">", "<") else None for i in inds]
-    return register_arrow(wh, f"_hospeval_eval_indicators_{indicator_set.id}", pa.table({
+    return wh.scratch(_indicators_name(indicator_set.id), pa.table({
         "indicator_id": [i.id for i in inds],
         "direction": [i.direction for i in inds],
         "weight_share": [i.weight / total for i in inds],
@@ -105,10 +122,16 @@ class EvaluationRun:
 def evaluate_set(wh: Warehouse, indicator_set: IndicatorSet, period: str, methods_: Sequence[str],
                  config: EvaluationConfig, values: ir.Table | None = None) -> tuple[ir.Table, ir.Table]:
     """Scores (with rank, percentile, grade) and per-indicator points of one set and year, all methods."""
-    m = methods.normalise(methods.shrink_rates(indicator_matrix(wh, indicator_set, period, config, values)))
-    m = materialise(wh, f"_hospeval_eval_matrix_{indicator_set.id}_{period}", m)
-    bands = [(b.grade, b.min_percentile) for b in config.grades]
-    score_parts, point_parts = [], []
+    # Each step is stored before the next: every step joins its input to aggregates of itself, so one
+    # expression of all three repeats the grid 16 times (Spark plans and runs that 5x slower).
+    name = _matrix_name(indicator_set.id, period)
+    m = wh.scratch(name + "_grid", indicator_matrix(wh, indicator_set, period, config, values))
+    wh.drop(_indicators_name(indicator_set.id))  # now copied into the grid
+    m = wh.scratch(name + "_shrunk", methods.shrink_rates(m))
+    wh.drop(name + "_grid")
+    m = wh.scratch(name, methods.normalise(m))
+    wh.drop(name + "_shrunk")
+    point_parts = []
     for method in methods_:
         pts = methods.method_points(m, method, config.national_total_points)
         point_parts.append(pts.select(
@@ -117,15 +140,22 @@ def evaluate_set(wh: Warehouse, indicator_set: IndicatorSet, period: str, method
             reliability=pts.reliability, normalised=pts.normalised, position=pts.position,
             weight_share=pts.weight_share, points=pts.points.cast("float64"),
             max_points=pts.max_points.cast("float64")))
-        s = methods.scores(m, method, config.national_total_points)
-        s = methods.rank_and_grade(s, bands)
-        score_parts.append(s.mutate(method=ibis.literal(method)))
-    return ibis.union(*score_parts), ibis.union(*point_parts)
+    pts = wh.scratch(name + "_points", ibis.union(*point_parts))
+    # An additive method's score is the sum of its points (as methods.scores computes it), taken here from
+    # the stored points for all methods at once; TOPSIS has no additive points.
+    additive = pts.filter(pts.method != "topsis")
+    score_parts = [additive.group_by(["method", "hospital_id", "peer_group"])
+                   .aggregate(score=additive.points.sum().cast("float64"))]
+    if "topsis" in methods_:
+        t = methods.topsis_scores(m)
+        score_parts.append(t.select(method=ibis.literal("topsis"), hospital_id=t.hospital_id,
+                                    peer_group=t.peer_group, score=t.score.cast("float64")))
+    bands = [(b.grade, b.min_percentile) for b in config.grades]
+    return methods.rank_and_grade(ibis.union(*score_parts), bands, by=("method",)), pts
 
 
 def _has_values(wh: Warehouse, set_id: str, period: str) -> bool:
-    return bool(wh.con.execute("SELECT count(*) FROM indicator_values WHERE indicator_set = ? AND period = ? "
-                               "AND level = 'hospital'", [set_id, period]).fetchone()[0])
+    return bool(wh.count("indicator_values", {"indicator_set": set_id, "period": period, "level": "hospital"}))
 
 
 def evaluate_hospitals(wh: Warehouse, set_id: str, period: str, methods_: Sequence[str] = METHODS,
@@ -146,18 +176,21 @@ def evaluate_hospitals(wh: Warehouse, set_id: str, period: str, methods_: Sequen
     run = EvaluationRun(run_id=hashlib.sha1(f"{set_id}|{indicator_set.version}|{period}|{','.join(methods_)}"
                                             .encode()).hexdigest()[:16],
                         indicator_set=set_id, period=period, methods=list(methods_))
-    s, pts = evaluate_set(wh, indicator_set, period, methods_, config)
     prev_period = _previous(period)
-    if _has_values(wh, set_id, prev_period):
-        ps, _ = evaluate_set(wh, indicator_set, prev_period, methods_, config)
-        ps = ps.select(p_hosp=ps.hospital_id, p_method=ps.method, score_previous=ps.score)
-        s = s.left_join(ps, [s.hospital_id == ps.p_hosp, s.method == ps.p_method]).drop("p_hosp", "p_method")
-    else:
-        s = s.mutate(score_previous=ibis.null("float64"))
-    s = s.mutate(score_change=s.score - s.score_previous)
-    _write(wh, run, s, pts)
-    run.hospitals = wh.con.execute(f"SELECT count(DISTINCT hospital_id) FROM {SCORES_TABLE} WHERE run_id = ?",
-                                   [run.run_id]).fetchone()[0]
+    try:
+        s, pts = evaluate_set(wh, indicator_set, period, methods_, config)
+        if _has_values(wh, set_id, prev_period):
+            ps, _ = evaluate_set(wh, indicator_set, prev_period, methods_, config)
+            ps = ps.select(p_hosp=ps.hospital_id, p_method=ps.method, score_previous=ps.score)
+            s = s.left_join(ps, [s.hospital_id == ps.p_hosp, s.method == ps.p_method]).drop("p_hosp", "p_method")
+        else:
+            s = s.mutate(score_previous=ibis.null("float64"))
+        s = s.mutate(score_change=s.score - s.score_previous)
+        run.hospitals = _write(wh, run, s, pts)
+    finally:
+        for p in (period, prev_period):
+            wh.drop(_matrix_name(set_id, p))
+            wh.drop(_matrix_name(set_id, p) + "_points")
     return run
 
 
@@ -165,36 +198,39 @@ def _previous(period: str) -> str:
     return f"{int(period[:4]) - 1}{period[4:]}"
 
 
-def _write(wh: Warehouse, run: EvaluationRun, s: ir.Table, pts: ir.Table) -> None:
-    con = wh.con
-    con.execute(f'CREATE TABLE IF NOT EXISTS "{SCORES_TABLE}" (run_id VARCHAR, indicator_set VARCHAR, '
-                "method VARCHAR, hospital_id VARCHAR, peer_group VARCHAR, score DOUBLE, rank BIGINT, "
-                "grade VARCHAR, percentile DOUBLE, period VARCHAR, score_previous DOUBLE, score_change DOUBLE)")
-    con.execute(f'CREATE TABLE IF NOT EXISTS "{POINTS_TABLE}" (run_id VARCHAR, indicator_set VARCHAR, '
-                "method VARCHAR, hospital_id VARCHAR, peer_group VARCHAR, period VARCHAR, indicator_id VARCHAR, "
-                "raw_value DOUBLE, value DOUBLE, reliability DOUBLE, normalised DOUBLE, position DOUBLE, "
-                "weight_share DOUBLE, points DOUBLE, max_points DOUBLE)")
-    backend = wh.ibis()  # executes through Ibis so that in-memory tables are registered
-    scores = backend.to_pyarrow(s.select("method", "hospital_id", "peer_group", "score", "rank", "grade",
-                                         "percentile", "score_previous", "score_change"))
-    points = backend.to_pyarrow(pts)
-    with wh.transaction():
-        for table in (SCORES_TABLE, POINTS_TABLE):
-            con.execute(f'DELETE FROM "{table}" WHERE indicator_set = ? AND period = ?',
-                        [run.indicator_set, run.period])
-        con.register("_hospeval_scores", scores)
-        con.register("_hospeval_points", points)
-        try:
-            con.execute(f'INSERT INTO "{SCORES_TABLE}" SELECT ?, ?, method, hospital_id, peer_group, score, '
-                        "rank, grade, percentile, ?, score_previous, score_change FROM _hospeval_scores",
-                        [run.run_id, run.indicator_set, run.period])
-            con.execute(f'INSERT INTO "{POINTS_TABLE}" SELECT ?, ?, method, hospital_id, peer_group, ?, '
-                        "indicator_id, raw_value, value, reliability, normalised, position, weight_share, "
-                        "points, max_points FROM _hospeval_points", [run.run_id, run.indicator_set, run.period])
-        finally:
-            con.unregister("_hospeval_scores")
-            con.unregister("_hospeval_points")
-    # The dashboard's "points lost per indicator" reads the national-exam-style points as a view.
-    con.execute(f'CREATE OR REPLACE VIEW "{INDICATOR_SCORES_VIEW}" AS SELECT run_id, indicator_set, period, '
-                "hospital_id, indicator_id, weight_share AS weight, points AS score, "
-                f"max_points - points AS points_lost FROM \"{POINTS_TABLE}\" WHERE method = 'national'")
+def _write(wh: Warehouse, run: EvaluationRun, s: ir.Table, pts: ir.Table) -> int:
+    """Replace this set and year's rows of the result tables; return the number of hospitals scored.
+
+    Scores are first stored as a work table (results-sized: hospitals x methods) so that the write and the
+    hospital count do not recompute them; ``pts`` is a work table already.
+    """
+    stamp = {"run_id": ibis.literal(run.run_id), "indicator_set": ibis.literal(run.indicator_set),
+             "period": ibis.literal(run.period)}
+    where = {"indicator_set": run.indicator_set, "period": run.period}
+    try:
+        scores = wh.scratch("_hospeval_eval_scores", s.select(
+            "method", "hospital_id", "peer_group", "score", "rank", "grade", "percentile", "score_previous",
+            "score_change").mutate(**stamp))
+        with wh.transaction():
+            wh.replace_rows(SCORES_TABLE, scores.select(*SCORE_COLUMNS), where, schema=SCORES_SCHEMA)
+            wh.replace_rows(POINTS_TABLE, pts.mutate(**stamp).select(*POINT_COLUMNS), where, schema=POINTS_SCHEMA)
+        hospitals = int(wh.to_arrow(scores.aggregate(n=scores.hospital_id.nunique()))["n"][0].as_py())
+    finally:
+        wh.drop("_hospeval_eval_scores")
+    write_indicator_scores(wh)
+    return hospitals
+
+
+def write_indicator_scores(wh: Warehouse) -> int:
+    """Rebuild ``evaluation_indicator_scores``, the dashboard's "points lost per indicator".
+
+    A table derived from the national-exam-style rows of ``evaluation_points`` (every set and year),
+    rebuilt on every evaluate run rather than a view, so that it exists on both engines and travels with
+    the other result tables.
+    """
+    p = wh.table(POINTS_TABLE)
+    p = p.filter(p.method == "national")
+    drop_legacy_view(wh, INDICATOR_SCORES_TABLE)
+    return wh.replace(INDICATOR_SCORES_TABLE, p.select(
+        "run_id", "indicator_set", "period", "hospital_id", "indicator_id", weight=p.weight_share,
+        score=p.points, points_lost=p.max_points - p.points))

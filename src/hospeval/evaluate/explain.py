@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import ibis
 import pandas as pd
 
 from hospeval.errors import WarehouseError
-from hospeval.evaluate.engine import POINTS_TABLE
+from hospeval.evaluate.engine import POINTS_TABLE, peer_group_expr
 from hospeval.evaluate.spec import load_config
 from hospeval.indicators.compile import FACTLESS_LEVELS, Scope
 from hospeval.indicators.engine import compute_values
@@ -48,22 +49,22 @@ def find_indicator(indicator_id: str, set_id: str | None = None) -> tuple[Indica
 def _peer_values(wh: Warehouse, set_id: str, indicator_id: str, hospital_id: str, period: str | None
                  ) -> tuple[pd.DataFrame, str]:
     wh.require("indicator_values", "hospitals")
-    cfg = load_config()
-    peer_cols = " || '-' || ".join(f"coalesce(CAST(h.{k} AS VARCHAR), '?')" for k in cfg.peer_group)
+    v = wh.table("indicator_values")
+    v = v.filter((v.indicator_set == set_id) & (v.indicator_id == indicator_id) & (v.level == "hospital"))
     if period is None:
-        row = wh.con.execute("SELECT max(period) FROM indicator_values WHERE indicator_set = ? AND indicator_id = ? "
-                             "AND level = 'hospital' AND hospital_id = ? AND length(period) = 4",
-                             [set_id, indicator_id, hospital_id]).fetchone()
-        if not row or row[0] is None:
+        own = v.filter((v.hospital_id == hospital_id) & (v.period.length() == 4))
+        period = wh.to_arrow(own.aggregate(period=own.period.max()))["period"][0].as_py()
+        if period is None:
             raise WarehouseError(f"no value of {indicator_id} for hospital {hospital_id}; run the indicators first")
-        period = row[0]
-    df = wh.con.execute(
-        f"WITH pg AS (SELECT h.hospital_id, h.name, {peer_cols} AS peer_group FROM hospitals h) "
-        "SELECT v.hospital_id, pg.name, pg.peer_group, v.numerator, v.denominator, v.value "
-        "FROM indicator_values v JOIN pg USING (hospital_id) WHERE v.indicator_set = ? AND v.indicator_id = ? "
-        "AND v.level = 'hospital' AND v.period = ? AND pg.peer_group = (SELECT peer_group FROM pg "
-        "WHERE hospital_id = ?) ORDER BY v.value DESC NULLS LAST",
-        [set_id, indicator_id, period, hospital_id]).df()
+    h = wh.table("hospitals")
+    h = h.select(h_id=h.hospital_id, name=h.name, peer_group=peer_group_expr(h, load_config().peer_group))
+    group = wh.to_arrow(h.filter(h.h_id == hospital_id).select("peer_group"))["peer_group"].to_pylist()
+    if not group:
+        raise WarehouseError(f"no value of {indicator_id} for hospital {hospital_id} in {period}")
+    v = v.filter(v.period == period)
+    j = v.join(h.filter(h.peer_group == group[0]), v.hospital_id == h.h_id)
+    df = wh.to_arrow(j.select("hospital_id", "name", "peer_group", "numerator", "denominator", "value")
+                     .order_by([ibis.desc("value"), "hospital_id"])).to_pandas()
     if hospital_id not in set(df.hospital_id):
         raise WarehouseError(f"no value of {indicator_id} for hospital {hospital_id} in {period}")
     return df, period
@@ -88,10 +89,11 @@ def _points(wh: Warehouse, set_id: str, indicator_id: str, hospital_id: str, per
             ) -> tuple[float | None, float | None]:
     if not wh.has_table(POINTS_TABLE):
         return None, None
-    row = wh.con.execute(f'SELECT points, max_points FROM "{POINTS_TABLE}" WHERE indicator_set = ? AND '
-                         "indicator_id = ? AND hospital_id = ? AND period = ? AND method = ?",
-                         [set_id, indicator_id, hospital_id, period, method]).fetchone()
-    return (row[0], row[1]) if row else (None, None)
+    p = wh.table(POINTS_TABLE)
+    rows = wh.to_arrow(p.filter((p.indicator_set == set_id) & (p.indicator_id == indicator_id)
+                                & (p.hospital_id == hospital_id) & (p.period == period) & (p.method == method))
+                       .select("points", "max_points").limit(1)).to_pylist()
+    return (rows[0]["points"], rows[0]["max_points"]) if rows else (None, None)
 
 
 def drill_down(wh: Warehouse, indicator_set: IndicatorSet, indicator: Indicator, hospital_id: str,

@@ -31,6 +31,7 @@ import ibis.expr.types as ir
 
 CELL = ["peer_group", "indicator_id"]
 _NEG_INF = -1e300
+SCORE_DIGITS = 9  # scores are compared for ranking at this many decimals
 
 
 def shrink_rates(m: ir.Table) -> ir.Table:
@@ -188,10 +189,21 @@ def scores(m: ir.Table, method: str, total_points: float = 1000.0) -> ir.Table:
     return pts.group_by(["hospital_id", "peer_group"]).aggregate(score=pts.points.sum().cast("float64"))
 
 
-def rank_and_grade(s: ir.Table, bands: list[tuple[str, float]]) -> ir.Table:
-    """Add ``rank`` (1 = best in peer group), ``percentile`` (100 = best, 0 = worst) and ``grade``."""
-    win = ibis.window(group_by="peer_group", order_by=ibis.desc(s.score))
-    n = s.count().over(ibis.window(group_by="peer_group"))
+def rank_key(score: ir.NumericValue) -> ir.NumericValue:
+    """The score as compared for ranking: rounded to 9 decimals (see :func:`rank_and_grade`)."""
+    return score.round(SCORE_DIGITS)
+
+
+def rank_and_grade(s: ir.Table, bands: list[tuple[str, float]], by: tuple[str, ...] = ()) -> ir.Table:
+    """Add ``rank`` (1 = best in peer group), ``percentile`` (100 = best, 0 = worst) and ``grade``.
+
+    ``by`` names further columns that split the ranking (e.g. ``("method",)`` for several methods' scores).
+    """
+    # Ranked on the score rounded to 1e-9: a sum of the same points taken in another order (another engine,
+    # another plan) differs in the last bits, and equal scores must tie on every engine.
+    keys = [*by, "peer_group"]
+    win = ibis.window(group_by=keys, order_by=ibis.desc(rank_key(s.score)))
+    n = s.count().over(ibis.window(group_by=keys))
     s = s.mutate(rank=(ibis.rank().over(win) + 1).cast("int64"), _n=n)  # Ibis rank() starts at 0
     pct = ibis.ifelse(s._n > 1, 100.0 * (s._n - s["rank"]) / (s._n - 1), 100.0)
     s = s.mutate(percentile=pct.cast("float64")).drop("_n")

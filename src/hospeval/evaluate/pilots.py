@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pandas as pd
+import pyarrow as pa
 
 from hospeval.errors import HospevalError
 from hospeval.evaluate.engine import POINTS_TABLE, SCORES_TABLE, evaluate_hospitals
+from hospeval.evaluate.methods import SCORE_DIGITS
 from hospeval.evaluate.spec import EvaluationConfig, load_config
 from hospeval.indicators.codelists import codelist
 from hospeval.indicators.expr import compile_expr
@@ -24,26 +26,28 @@ from hospeval.warehouse import Warehouse
 PILOTS_TABLE = "evaluation_pilots"
 PILOT_COLUMNS = ["period", "category", "category_label", "category_rank", "hospital_id", "name", "peer_group",
                  "score", "grade", "peer_rank", "reason"]
+PILOT_SCHEMA = pa.schema([(c, pa.int64() if c in ("category_rank", "peer_rank") else
+                           pa.float64() if c == "score" else pa.string()) for c in PILOT_COLUMNS])
 
 
+# Scores and points are read into pandas: they are results-sized (hospitals x indicators), not stay-sized.
 def _scores(wh: Warehouse, set_id: str, period: str, method: str) -> pd.DataFrame:
-    has = wh.has_table(SCORES_TABLE) and wh.con.execute(
-        f'SELECT count(*) FROM "{SCORES_TABLE}" WHERE indicator_set = ? AND period = ? AND method = ?',
-        [set_id, period, method]).fetchone()[0]
-    if not has:
+    where = {"indicator_set": set_id, "period": period, "method": method}
+    if not (wh.has_table(SCORES_TABLE) and wh.count(SCORES_TABLE, where)):
         evaluate_hospitals(wh, set_id, period)
-    return wh.con.execute(f'SELECT * FROM "{SCORES_TABLE}" WHERE indicator_set = ? AND period = ? AND method = ?',
-                          [set_id, period, method]).df()
+    s = wh.table(SCORES_TABLE)
+    return wh.to_arrow(s.filter((s.indicator_set == set_id) & (s.period == period) & (s.method == method))
+                       ).to_pandas()
 
 
 def _reasons(wh: Warehouse, set_id: str, period: str, method: str, hospital_ids: list[str]) -> dict[str, str]:
     """Strongest and weakest indicators of each hospital (share of the indicator's points earned)."""
     if not hospital_ids:
         return {}
-    pts = wh.con.execute(
-        f'SELECT hospital_id, indicator_id, normalised FROM "{POINTS_TABLE}" WHERE indicator_set = ? AND '
-        "period = ? AND method = ? AND hospital_id IN (SELECT unnest(?)) AND raw_value IS NOT NULL",
-        [set_id, period, method, hospital_ids]).df()
+    p = wh.table(POINTS_TABLE)
+    pts = wh.to_arrow(p.filter((p.indicator_set == set_id) & (p.period == period) & (p.method == method)
+                               & p.hospital_id.isin(hospital_ids) & p.raw_value.notnull())
+                      .select("hospital_id", "indicator_id", "normalised")).to_pandas()
     names = {i.id: i.name_zh for i in load_set(set_id).indicators}
     out = {}
     for hid, grp in pts.groupby("hospital_id"):
@@ -84,14 +88,15 @@ def select_pilots(wh: Warehouse, counts: Mapping[str, int], period: str, method:
             continue
         cat = config.pilot_category(cat_id)
         h = wh.table("hospitals")
-        eligible = wh.ibis().to_pyarrow(h.filter(compile_expr(cat.where, h, codelist).fill_null(False))
-                                        .select("hospital_id", "name")).to_pandas()
+        eligible = wh.to_arrow(h.filter(compile_expr(cat.where, h, codelist).fill_null(False))
+                               .select("hospital_id", "name")).to_pandas()
         try:
             scores = _scores(wh, cat.indicator_set, period, method)
         except HospevalError:
             continue  # no indicator values for this category's set: nobody to select
-        ranked = scores.merge(eligible, on="hospital_id").sort_values(["score", "hospital_id"],
-                                                                      ascending=[False, True]).head(n)
+        ranked = scores.merge(eligible, on="hospital_id")
+        ranked = (ranked.assign(_key=ranked.score.round(SCORE_DIGITS))  # equal scores tie on every engine
+                  .sort_values(["_key", "hospital_id"], ascending=[False, True]).head(n))
         reasons = _reasons(wh, cat.indicator_set, period, method, ranked.hospital_id.tolist())
         peers = scores.groupby("peer_group").hospital_id.count()
         frames.append(pd.DataFrame({
@@ -106,10 +111,6 @@ def select_pilots(wh: Warehouse, counts: Mapping[str, int], period: str, method:
         }))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PILOT_COLUMNS)
     out = out[PILOT_COLUMNS]
-    wh.con.register("_hospeval_pilots", out)
-    try:
-        wh.con.execute(f'CREATE OR REPLACE TABLE "{PILOTS_TABLE}" AS SELECT * FROM _hospeval_pilots')
-    finally:
-        wh.con.unregister("_hospeval_pilots")
+    wh.replace(PILOTS_TABLE, pa.Table.from_pandas(out, schema=PILOT_SCHEMA, preserve_index=False))
     return out
 

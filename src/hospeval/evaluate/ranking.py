@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import ibis
 import pandas as pd
 
 from hospeval.evaluate.engine import SCORES_TABLE
@@ -30,12 +31,13 @@ def indicator_ranking(wh: Warehouse, indicator_id: str, period: str | None = Non
     indicator_set, indicator = find_indicator(indicator_id, set_id)
     if not wh.has_table("indicator_values"):
         return pd.DataFrame(columns=["unit_id", "hospital_id", "period", "numerator", "denominator", "value", "rank"])
+    v = wh.table("indicator_values")
     if period is None:
-        period = wh.con.execute("SELECT max(period) FROM indicator_values WHERE indicator_id = ? AND level = ? "
-                                "AND length(period) = 4", [indicator_id, level]).fetchone()[0]
-    df = wh.con.execute("SELECT unit_id, hospital_id, period, numerator, denominator, value FROM indicator_values "
-                        "WHERE indicator_set = ? AND indicator_id = ? AND level = ? AND period = ? "
-                        "AND value IS NOT NULL", [indicator_set.id, indicator_id, level, period]).df()
+        years = v.filter((v.indicator_id == indicator_id) & (v.level == level) & (v.period.length() == 4))
+        period = wh.to_arrow(years.aggregate(period=years.period.max()))["period"][0].as_py()
+    df = wh.to_arrow(v.filter((v.indicator_set == indicator_set.id) & (v.indicator_id == indicator_id)
+                              & (v.level == level) & (v.period == period) & v.value.notnull())
+                     .select("unit_id", "hospital_id", "period", "numerator", "denominator", "value")).to_pandas()
     ascending = indicator.direction == "lower"
     df = df.sort_values(["value", "unit_id"], ascending=[ascending, True]).reset_index(drop=True)
     df["rank"] = range(1, len(df) + 1)
@@ -44,10 +46,10 @@ def indicator_ranking(wh: Warehouse, indicator_id: str, period: str | None = Non
 
 def score_ranking(wh: Warehouse, set_id: str, method: str = "national", period: str | None = None) -> pd.DataFrame:
     """Hospitals ordered by composite score (best first) from ``evaluation_scores``, with peer rank and grade."""
-    wh.require(SCORES_TABLE)
+    s = wh.table(SCORES_TABLE)
     if period is None:
-        period = wh.con.execute(f"SELECT max(period) FROM {SCORES_TABLE} WHERE indicator_set = ?",
-                                [set_id]).fetchone()[0]
-    return wh.con.execute(f"SELECT hospital_id, peer_group, score, rank, percentile, grade, score_change "
-                          f"FROM {SCORES_TABLE} WHERE indicator_set = ? AND method = ? AND period = ? "
-                          "ORDER BY score DESC, hospital_id", [set_id, method, period]).df()
+        of_set = s.filter(s.indicator_set == set_id)
+        period = wh.to_arrow(of_set.aggregate(period=of_set.period.max()))["period"][0].as_py()
+    s = s.filter((s.indicator_set == set_id) & (s.method == method) & (s.period == period))
+    return wh.to_arrow(s.select("hospital_id", "peer_group", "score", "rank", "percentile", "grade", "score_change")
+                       .order_by([ibis.desc("score"), "hospital_id"])).to_pandas()

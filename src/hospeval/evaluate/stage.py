@@ -14,8 +14,10 @@ def run(ctx: RunContext) -> StageSummary:
     wh = ctx.warehouse
     summary = StageSummary(stage="evaluate")
     wh.require("indicator_values", "hospitals")
-    latest = wh.con.execute("SELECT indicator_set, max(period) FROM indicator_values WHERE level = 'hospital' "
-                            "AND length(period) = 4 GROUP BY indicator_set ORDER BY 1").fetchall()
+    v = wh.table("indicator_values")
+    v = v.filter((v.level == "hospital") & (v.period.length() == 4))
+    latest = [(r["indicator_set"], r["period"]) for r in wh.to_arrow(
+        v.group_by("indicator_set").aggregate(period=v.period.max()).order_by("indicator_set")).to_pylist()]
     for set_id, period in latest:
         run_ = evaluate_hospitals(wh, set_id, period)
         summary.lines.append(f"{set_id} {period}: {run_.hospitals} hospitals scored ({', '.join(run_.methods)})")
@@ -27,8 +29,8 @@ def run(ctx: RunContext) -> StageSummary:
         out = ctx.output / "evaluate"
         out.mkdir(parents=True, exist_ok=True)
         scores_path, pilots_path = out / "evaluation_scores.csv", out / "pilots.csv"
-        wh.con.execute(f"COPY (SELECT * FROM {SCORES_TABLE} ORDER BY indicator_set, method, peer_group, rank) "
-                       f"TO '{scores_path}' (HEADER, DELIMITER ',')")
+        scores = wh.table(SCORES_TABLE)
+        wh.write_csv(scores.order_by(["indicator_set", "method", "peer_group", "rank", "hospital_id"]), scores_path)
         pilots.to_csv(pilots_path, index=False)
         summary.files.extend([scores_path, pilots_path])
     return summary
