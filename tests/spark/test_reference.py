@@ -28,6 +28,7 @@ def _spark_ok(pipeline) -> None:
 
 
 def test_reference_runs_on_spark(pipeline):
+    print(f"\n{STAGE} seconds per engine: {pipeline.seconds.get(STAGE)}")  # shown with -s
     _spark_ok(pipeline)
     assert EXPECTED <= set(pipeline.tables(STAGE)), pipeline.tables(STAGE)
 
