@@ -11,7 +11,7 @@ import pytest
 from indicator_province import build_warehouse
 
 from hospeval.indicators.codelists import codelist
-from hospeval.indicators.compile import GRAINS, LEVEL_KEYS, child_base, enriched_stays
+from hospeval.indicators.compile import LEVEL_KEYS, child_base, enriched_stays
 from hospeval.indicators.engine import compute_values
 from hospeval.indicators.expr import compile_expr
 from hospeval.indicators.spec import load_fields, load_sets
@@ -64,9 +64,10 @@ def test_every_measure_of_the_set_compiles_for_spark(bases, set_id):
 
 
 @pytest.mark.parametrize("set_id", sorted(SETS))
-def test_the_set_values_compile_for_spark_at_every_level_and_grain(wh, set_id):
+def test_the_set_values_compile_for_spark_at_every_level(wh, set_id):
+    # One grain: the grains differ only in the period column (compiling all three triples the time).
     stays = wh.scratch("_test_enriched_stays", enriched_stays(wh, load_fields()))
-    outputs = compute_values(wh, [SETS[set_id]], levels=list(LEVEL_KEYS), grains=list(GRAINS), stays=stays)
+    outputs = compute_values(wh, [SETS[set_id]], levels=list(LEVEL_KEYS), grains=["year"], stays=stays)
     assert len(outputs) > 1
     for expr in outputs:
         assert "SELECT" in spark_sql(expr)
