@@ -102,8 +102,8 @@ def compute_values(wh: Warehouse, sets: Sequence[IndicatorSet], levels: Sequence
                    timings: dict[str, float] | None = None) -> list[ir.Table]:
     """Build indicator values as Ibis expressions (one per level and grain), without writing them.
 
-    ``stays`` may be a pre-built enriched stays table; the wide measure tables are materialised as
-    temporary tables so that each indicator's ``SELECT`` reads a small table.
+    ``stays`` may be a pre-built enriched stays table; the wide measure tables are materialised as work
+    tables (``Warehouse.scratch``) so that each level and grain reads a small table.
     """
     _check_args(levels, grains)
     scope = scope or Scope()
