@@ -44,23 +44,30 @@ def _by_key(table: pa.Table) -> dict[tuple, dict]:
     return {tuple(r[k] for k in KEYS): r for r in table.to_pylist()}
 
 
-def test_numerators_and_denominators_are_exact(pipeline):
+def test_whole_numerators_and_denominators_are_exact(pipeline):
+    # Counts and sums of whole numbers must match exactly. Sums of fractional values (relative weights, cost
+    # ratios) depend on the summation order, which differs between engines: those agree within 1e-9
+    # relative (test above), not to the last bit.
     _spark_ok(pipeline)
     duck = _by_key(pipeline.duck.to_arrow("indicator_values"))
     spark = _by_key(pipeline.spark.to_arrow("indicator_values"))
     assert duck.keys() == spark.keys()
-    differ = [(k, column, duck[k][column], spark[k][column]) for k in duck for column in ("numerator", "denominator")
-              if duck[k][column] != spark[k][column]
-              and not (duck[k][column] != duck[k][column] and spark[k][column] != spark[k][column])]
-    assert not differ, f"{len(differ)} numerators / denominators differ, e.g. {differ[:5]}"
+    whole = [(k, c) for k in duck for c in ("numerator", "denominator")
+             if duck[k][c] is not None and duck[k][c] == duck[k][c] and float(duck[k][c]).is_integer()]
+    differ = [(k, c, duck[k][c], spark[k][c]) for k, c in whole if duck[k][c] != spark[k][c]]
+    assert len(whole) > 1000
+    assert not differ, f"{len(differ)} of {len(whole)} whole numerators / denominators differ, e.g. {differ[:5]}"
 
 
 def test_every_computable_indicator_is_evaluated_on_spark(pipeline):
     _spark_ok(pipeline)
     values = pipeline.spark.to_arrow("indicator_values")
     evaluated = set(zip(values["indicator_set"].to_pylist(), values["indicator_id"].to_pylist(), strict=True))
-    computable = {(s.id, i.id) for s in load_sets() for i in s.indicators if i.computable}
-    assert computable - evaluated == set()
+    computable = {(s.id, i.id): i for s in load_sets() for i in s.indicators if i.computable}
+    # The demo province covers one year: growth indicators have no previous year and give no row.
+    missing = {key for key in computable.keys() - evaluated if computable[key].transform != "growth"}
+    assert missing == set()
+    assert len(evaluated) > len(computable) / 2
 
 
 # One use of every function of the indicator expression language, with a comparison and arithmetic.
