@@ -333,7 +333,7 @@ def indicator_rows(wide: ir.Table, measures: dict[str, Measure],
                    chosen: Sequence[tuple[IndicatorSet, Sequence[Indicator]]], level: str) -> ir.Table | None:
     """Long rows (``VALUE_COLUMNS``) of the indicators from a wide measure table, in one pass.
 
-    Each indicator becomes a struct column (numerator, denominator, scale) named ``set|id``; one unpivot
+    Each indicator becomes a struct column (set and indicator id, numerator, denominator, scale); one unpivot
     turns the wide table into rows. Growth indicators read the previous year's measures from a self-join of
     the (small) wide table: numerator = v_t - v_(t-1), denominator = v_(t-1). Below the hospital (dept,
     doctor, DRG), units without any case for an indicator (numerator and denominator both 0 or NULL) are
@@ -360,8 +360,10 @@ def indicator_rows(wide: ir.Table, measures: dict[str, Measure],
             current, previous = _ratio_or_value(num, den), _ratio_or_value(p_num, p_den)
             num, den = current - previous, previous
         expected = wide[by_key[ind.expected.key]].cast("float64") if ind.expected else ibis.null("float64")
-        structs[f"{indicator_set.id}|{ind.id}"] = ibis.struct({
-            "n": num, "d": den if den is not None else ibis.null("float64"), "e": expected,
+        # The ids travel in the struct rather than in the column name: parsing them back would need a
+        # separator, and Spark's split() takes a regular expression.
+        structs[f"i{len(structs)}"] = ibis.struct({
+            "set": ibis.literal(indicator_set.id), "id": ibis.literal(ind.id), "n": num, "d": den if den is not None else ibis.null("float64"), "e": expected,
             "hd": ibis.literal(den is not None), "s": ibis.literal(ind.scale, "float64")})
     w = wide.select("unit_id", "period", "hospital_id", **structs)
     long = w.pivot_longer(list(structs), names_to="key", values_to="x")
@@ -369,8 +371,7 @@ def indicator_rows(wide: ir.Table, measures: dict[str, Measure],
     value = ibis.ifelse(~long.x["hd"], numerator * long.x["s"],
                         ibis.ifelse(denominator.isnull() | (denominator == 0), ibis.null("float64"),
                                     numerator / denominator * long.x["s"]))
-    parts = long.key.split("|")
-    rows = long.select(indicator_set=parts[0], indicator_id=parts[1], level=ibis.literal(level),
+    rows = long.select(indicator_set=long.x["set"], indicator_id=long.x["id"], level=ibis.literal(level),
                        unit_id=long.unit_id,
                        hospital_id=ibis.ifelse(long.hospital_id == "", ibis.null("string"), long.hospital_id),
                        period=long.period, numerator=numerator, denominator=denominator, value=value.cast("float64"),

@@ -29,7 +29,6 @@ from hospeval.indicators.compile import (
     GRAINS,
     LEVEL_KEYS,
     ROLLUP_LEVELS,
-    VALUE_COLUMNS,
     Prepared,
     Scope,
     enriched_stays,
@@ -44,12 +43,15 @@ from hospeval.warehouse import Warehouse
 
 VALUES_TABLE = "indicator_values"
 RUNS_TABLE = "indicator_runs"
-_VALUES_DDL = (f'CREATE TABLE IF NOT EXISTS "{VALUES_TABLE}" (run_id VARCHAR, indicator_set VARCHAR, '
-               "indicator_id VARCHAR, level VARCHAR, unit_id VARCHAR, hospital_id VARCHAR, period VARCHAR, "
-               "numerator DOUBLE, denominator DOUBLE, value DOUBLE)")
-_RUNS_DDL = (f'CREATE TABLE IF NOT EXISTS "{RUNS_TABLE}" (run_id VARCHAR, sets VARCHAR, levels VARCHAR, '
-             "grains VARCHAR, scheme VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP, rows BIGINT, "
-             "status VARCHAR)")
+VALUES_SCHEMA = ibis.schema({
+    "run_id": "string", "indicator_set": "string", "indicator_id": "string", "level": "string",
+    "unit_id": "string", "hospital_id": "string", "period": "string", "numerator": "float64",
+    "denominator": "float64", "value": "float64", "expected": "float64",
+})
+RUNS_SCHEMA = ibis.schema({
+    "run_id": "string", "sets": "string", "levels": "string", "grains": "string", "scheme": "string",
+    "started_at": "timestamp", "finished_at": "timestamp", "rows": "int64", "status": "string",
+})
 _STAYS_TEMP = "_hospeval_indicator_stays"
 _WIDE_TEMP = "_hospeval_indicator_wide"
 _BASE_TEMP = "_hospeval_indicator_base"
@@ -69,24 +71,13 @@ class IndicatorRun:
 
 
 def materialise(wh: Warehouse, name: str, expr: ir.Table) -> ir.Table:
-    """Store an expression as a temporary table of this connection and return the table.
-
-    The one place that writes DuckDB SQL directly (Ibis ``create_table(temp=True, overwrite=True)``
-    fails on DuckDB 1.5).
-    """
-    sql = ibis.to_sql(expr, dialect="duckdb")
-    wh.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
-    return wh.ibis().table(name)
+    """Compute an expression once into a work table of this session (``Warehouse.scratch``) and return it."""
+    return wh.scratch(name, expr)
 
 
 def register_arrow(wh: Warehouse, name: str, data: pa.Table) -> ir.Table:
-    """Store a small Arrow table as a temporary table of this connection and return it."""
-    wh.con.register("_hospeval_arrow", data)
-    try:
-        wh.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM _hospeval_arrow')
-    finally:
-        wh.con.unregister("_hospeval_arrow")
-    return wh.ibis().table(name)
+    """Store a small Arrow table as a work table of this session and return it."""
+    return wh.scratch(name, data)
 
 
 def run_id_for(sets: Sequence[IndicatorSet], levels: Sequence[str], grains: Sequence[str], scope: Scope) -> str:
@@ -111,8 +102,8 @@ def compute_values(wh: Warehouse, sets: Sequence[IndicatorSet], levels: Sequence
                    timings: dict[str, float] | None = None) -> list[ir.Table]:
     """Build indicator values as Ibis expressions (one per level and grain), without writing them.
 
-    ``stays`` may be a pre-built enriched stays table; the wide measure tables are materialised as
-    temporary tables so that each indicator's ``SELECT`` reads a small table.
+    ``stays`` may be a pre-built enriched stays table; the wide measure tables are materialised as work
+    tables (``Warehouse.scratch``) so that each level and grain reads a small table.
     """
     _check_args(levels, grains)
     scope = scope or Scope()
@@ -176,28 +167,45 @@ def evaluate_indicators(wh: Warehouse, set_ids: Sequence[str] | None = None,
     stays = materialise(wh, _STAYS_TEMP, enriched_stays(wh, load_fields(), scope))
     run.timings["enriched stays"] = time.perf_counter() - t0
     outputs = compute_values(wh, sets, levels, grains, scope, stays=stays, timings=run.timings)
-    con = wh.con
-    con.execute(_VALUES_DDL)
-    con.execute(f'ALTER TABLE "{VALUES_TABLE}" ADD COLUMN IF NOT EXISTS expected DOUBLE')
-    con.execute(_RUNS_DDL)
-    cols = ", ".join(VALUE_COLUMNS)
+    _ensure_values_table(wh)
+    wh.ensure_table(RUNS_TABLE, RUNS_SCHEMA)
     with wh.transaction():
-        placeholders = ", ".join("?" for _ in sets)
-        con.execute(f'DELETE FROM "{VALUES_TABLE}" WHERE indicator_set IN ({placeholders}) AND level IN '
-                    f"({', '.join('?' for _ in levels)})", [s.id for s in sets] + list(levels))
         t0 = time.perf_counter()
-        for expr in outputs:
-            sql = ibis.to_sql(expr, dialect="duckdb")
-            con.execute(f'INSERT INTO "{VALUES_TABLE}" (run_id, {cols}) SELECT ? AS run_id, {cols} FROM ({sql})',
-                        [run.run_id])
+        _write_values(wh, run.run_id, outputs, [s.id for s in sets], levels)
         run.timings["write values"] = time.perf_counter() - t0
-        for level, n in con.execute(f'SELECT level, count(*) FROM "{VALUES_TABLE}" WHERE run_id = ? '
-                                    "GROUP BY level", [run.run_id]).fetchall():
-            run.rows_by_level[level] = n
+        values = wh.table(VALUES_TABLE)
+        mine = values.filter(values.run_id == run.run_id)
+        for row in wh.to_arrow(mine.group_by("level").aggregate(n=mine.count())).to_pylist():
+            run.rows_by_level[row["level"]] = row["n"]
         run.rows = sum(run.rows_by_level.values())
         finished = datetime.now(UTC).replace(tzinfo=None)
-        con.execute(f'INSERT INTO "{RUNS_TABLE}" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-                    [run.run_id, ",".join(run.sets), ",".join(levels), ",".join(grains), scope.scheme,
-                     started, finished, run.rows, "passed"])
+        wh.append(RUNS_TABLE, pa.table({
+            "run_id": [run.run_id], "sets": [",".join(run.sets)], "levels": [",".join(levels)],
+            "grains": [",".join(grains)], "scheme": [scope.scheme], "started_at": [started],
+            "finished_at": [finished], "rows": [run.rows], "status": ["passed"]}))
     run.seconds = (finished - started).total_seconds()
     return run
+
+
+def _ensure_values_table(wh: Warehouse) -> None:
+    """Create ``indicator_values``; add ``expected`` to a table written before that column existed."""
+    wh.ensure_table(VALUES_TABLE, VALUES_SCHEMA)
+    old = wh.table(VALUES_TABLE)
+    if "expected" not in old.columns:
+        wh.replace(VALUES_TABLE, old.mutate(expected=ibis.null("float64")))
+
+
+def _write_values(wh: Warehouse, run_id: str, outputs: Sequence[ir.Table], set_ids: Sequence[str],
+                  levels: Sequence[str]) -> None:
+    """Replace the rows of these sets and levels by ``outputs``, in one write of the table.
+
+    The new rows of every level and grain are one union, so Spark computes them in one job; the kept rows
+    (other sets and levels) are read from the table being replaced.
+    """
+    old = wh.table(VALUES_TABLE)
+    kept = old.filter(~(old.indicator_set.isin(list(set_ids)) & old.level.isin(list(levels))).fill_null(False))
+    parts = [kept.select(*VALUES_SCHEMA.names).cast(VALUES_SCHEMA)]
+    for expr in outputs:
+        rows = expr.mutate(run_id=ibis.literal(run_id))
+        parts.append(rows.select(*VALUES_SCHEMA.names).cast(VALUES_SCHEMA))
+    wh.replace(VALUES_TABLE, ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0])

@@ -20,8 +20,9 @@ def run(ctx: RunContext) -> StageSummary:
     out = ctx.output / "indicators"
     out.mkdir(parents=True, exist_ok=True)
     path = out / "indicator_values_hospital_year.csv"
-    ctx.warehouse.con.execute(
-        f"COPY (SELECT * FROM {VALUES_TABLE} WHERE level = 'hospital' AND length(period) = 4 "
-        f"ORDER BY indicator_set, indicator_id, hospital_id, period) TO '{path}' (HEADER, DELIMITER ',')")
+    values = ctx.warehouse.table(VALUES_TABLE)
+    hospital_years = values.filter((values.level == "hospital") & (values.period.length() == 4))
+    ctx.warehouse.write_csv(hospital_years.order_by(["indicator_set", "indicator_id", "hospital_id", "period"]),
+                            path)
     summary.files.append(path)
     return summary

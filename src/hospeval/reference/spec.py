@@ -23,7 +23,7 @@ from hospeval.paths import read_yaml_mapping
 
 POLICY_DIR = Path(__file__).resolve().parent / "policies"
 TRIM_METHODS = ("none", "iqr", "percentile")
-PERCENTILE_POLICIES = ("exact", "approximate")
+PERCENTILE_POLICIES = ("exact", "native", "approximate")
 SD_KINDS = ("sample", "pop")
 
 

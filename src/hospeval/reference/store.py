@@ -1,8 +1,9 @@
-"""Versioned writes of the reference stage's result tables: the one place with raw DuckDB SQL.
+"""Versioned writes of the reference stage's result tables, through the engine-neutral warehouse verbs.
 
 Result tables hold several schemes and versions side by side; writing one (scheme, version) replaces
-only its own rows, inside one transaction. Column types are fixed here (docs/contracts.md), so the table
-has the same shape whatever the first writer produced.
+only its own rows, atomically (``Warehouse.replace_rows``: one transaction on DuckDB, one staged swap of
+the table on Spark). Column types are fixed here (docs/contracts.md) as Ibis schemas, so the table has
+the same shape whatever the first writer produced and on whichever engine it was written.
 """
 
 from __future__ import annotations
@@ -16,84 +17,63 @@ import pyarrow as pa
 
 from hospeval.warehouse import Warehouse
 
-# table -> ordered (column, DuckDB type); the contract columns first.
-RESULT_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
-    "drg_reference": (
-        ("scheme", "VARCHAR"), ("version", "VARCHAR"), ("drg", "VARCHAR"), ("n_stays", "BIGINT"),
-        ("n_trimmed", "BIGINT"), ("relative_weight", "DOUBLE"), ("mean_cost", "DOUBLE"),
-        ("mean_los", "DOUBLE"), ("mortality", "DOUBLE"), ("risk_grade", "INTEGER"),
-    ),
-    "drg_reference_versions": (
-        ("scheme", "VARCHAR"), ("version", "VARCHAR"), ("built_at", "TIMESTAMP"),
-        ("population", "VARCHAR"), ("policy", "VARCHAR"), ("n_stays", "BIGINT"), ("n_drgs", "BIGINT"),
-        ("mean_cost_all", "DOUBLE"), ("n_death_drgs", "BIGINT"),
-    ),
-    "dip_reference": (
-        ("scheme", "VARCHAR"), ("version", "VARCHAR"), ("dip_group", "VARCHAR"), ("n_stays", "BIGINT"),
-        ("mean_cost", "DOUBLE"), ("points", "DOUBLE"),
-    ),
-    "dip_catalogue": (
-        ("scheme", "VARCHAR"), ("version", "VARCHAR"), ("dip_group", "VARCHAR"), ("dip_kind", "VARCHAR"),
-        ("dip_name", "VARCHAR"), ("diagnosis", "VARCHAR"), ("procedures", "VARCHAR"),
-        ("treatment", "VARCHAR"), ("n_stays", "BIGINT"), ("mean_cost", "DOUBLE"), ("points", "DOUBLE"),
-    ),
-    "stay_dip_groups": (
-        ("stay_id", "VARCHAR"), ("scheme", "VARCHAR"), ("status", "VARCHAR"), ("reason", "VARCHAR"),
-        ("dip_group", "VARCHAR"), ("dip_kind", "VARCHAR"), ("dip_name", "VARCHAR"),
-    ),
+# table -> ordered schema; the contract columns first.
+RESULT_TABLES: dict[str, ibis.Schema] = {
+    "drg_reference": ibis.schema({
+        "scheme": "string", "version": "string", "drg": "string", "n_stays": "int64",
+        "n_trimmed": "int64", "relative_weight": "float64", "mean_cost": "float64",
+        "mean_los": "float64", "mortality": "float64", "risk_grade": "int32",
+    }),
+    "drg_reference_versions": ibis.schema({
+        "scheme": "string", "version": "string", "built_at": "timestamp",
+        "population": "string", "policy": "string", "n_stays": "int64", "n_drgs": "int64",
+        "mean_cost_all": "float64", "n_death_drgs": "int64",
+    }),
+    "dip_reference": ibis.schema({
+        "scheme": "string", "version": "string", "dip_group": "string", "n_stays": "int64",
+        "mean_cost": "float64", "points": "float64",
+    }),
+    "dip_catalogue": ibis.schema({
+        "scheme": "string", "version": "string", "dip_group": "string", "dip_kind": "string",
+        "dip_name": "string", "diagnosis": "string", "procedures": "string",
+        "treatment": "string", "n_stays": "int64", "mean_cost": "float64", "points": "float64",
+    }),
+    "stay_dip_groups": ibis.schema({
+        "stay_id": "string", "scheme": "string", "status": "string", "reason": "string",
+        "dip_group": "string", "dip_kind": "string", "dip_name": "string",
+    }),
 }
 
 
 def ensure_table(wh: Warehouse, name: str) -> None:
     """Create result table ``name`` with its fixed columns when it does not exist."""
-    cols = ", ".join(f'"{c}" {t}' for c, t in RESULT_TABLES[name])
-    wh.con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" ({cols})')
+    wh.ensure_table(name, RESULT_TABLES[name])
 
 
 def replace_rows(wh: Warehouse, name: str, data: ibis.Table | pa.Table, where: dict[str, str]) -> int:
     """Replace the rows of ``name`` matching ``where`` (column -> value) with ``data``; return rows written.
 
     ``data`` is an Ibis expression over the warehouse or an Arrow table; its columns are matched by
-    name and cast to the table's types. Delete and insert run in one transaction.
+    name and cast to the table's types (missing ones are NULL, extra ones dropped).
     """
-    ensure_table(wh, name)
-    columns = [c for c, _ in RESULT_TABLES[name]]
-    select = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in RESULT_TABLES[name])
-    condition = " AND ".join(f'"{c}" = ?' for c in where) or "TRUE"
-    registered = isinstance(data, pa.Table)
-    if registered:
-        wh.con.register("__hospeval_rows", data)
-        source = "SELECT * FROM __hospeval_rows"
-    else:
-        source = ibis.to_sql(data, dialect="duckdb")
-    try:
-        with wh.transaction() as con:
-            con.execute(f'DELETE FROM "{name}" WHERE {condition}', list(where.values()))
-            con.execute(
-                f'INSERT INTO "{name}" ({", ".join(columns)}) SELECT {select} FROM ({source}) AS src'
-            )
-    finally:
-        if registered:
-            wh.con.unregister("__hospeval_rows")
-    return count_rows(wh, name, where)
+    return wh.replace_rows(name, data, where, schema=RESULT_TABLES[name])
 
 
 def count_rows(wh: Warehouse, name: str, where: dict[str, str]) -> int:
     """Count the rows of ``name`` matching ``where``."""
-    condition = " AND ".join(f'"{c}" = ?' for c in where) or "TRUE"
-    return wh.con.execute(f'SELECT count(*) FROM "{name}" WHERE {condition}', list(where.values())).fetchone()[0]
+    return wh.count(name, where)
 
 
 @contextmanager
 def materialised(wh: Warehouse, expr: ibis.Table, purpose: str) -> Iterator[ibis.Table]:
-    """Compute ``expr`` once into a temporary table and yield it as an Ibis table; drop it afterwards.
+    """Compute ``expr`` once into a work table and yield it as an Ibis table; drop it afterwards.
 
     Used where one intermediate result is read several times (a reference population, keyed stays).
     Ibis' own ``Table.cache()`` fails to drop its table on a DuckDB backend made from a connection.
     """
     name = f"__hospeval_{purpose}_{uuid.uuid4().hex[:12]}"
-    wh.con.execute(f'CREATE TEMP TABLE "{name}" AS {ibis.to_sql(expr, dialect="duckdb")}')
+    table = wh.scratch(name, expr)
     try:
-        yield wh.ibis().table(name)
+        yield table
     finally:
-        wh.con.execute(f'DROP TABLE IF EXISTS "{name}"')
+        wh.drop(name)

@@ -18,15 +18,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import ibis
 import pyarrow as pa
 
 from hospeval.warehouse import Warehouse
 
-STAY_GROUPS_COLUMNS = (
-    ("stay_id", "VARCHAR"), ("scheme", "VARCHAR"), ("status", "VARCHAR"), ("reason", "VARCHAR"),
-    ("mdc", "VARCHAR"), ("adrg", "VARCHAR"), ("drg", "VARCHAR"), ("drg_name", "VARCHAR"),
-    ("cc_level", "VARCHAR"), ("explanation", "VARCHAR"),
-)
+STAY_GROUPS_SCHEMA = ibis.schema({
+    "stay_id": "string", "scheme": "string", "status": "string", "reason": "string", "mdc": "string",
+    "adrg": "string", "drg": "string", "drg_name": "string", "cc_level": "string", "explanation": "string",
+})
 
 STAY_DEFAULTS: dict[str, Any] = {
     "hospital_id": "H1", "patient_id": "P", "sex": "1", "age_years": 50,
@@ -39,12 +39,7 @@ def _insert(wh: Warehouse, table: str, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
     names = list(dict.fromkeys(k for row in rows for k in row))
-    data = pa.table({n: [row.get(n) for row in rows] for n in names})
-    wh.con.register("__hospeval_fixture", data)
-    try:
-        wh.con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM __hospeval_fixture')
-    finally:
-        wh.con.unregister("__hospeval_fixture")
+    wh.append(table, pa.table({n: [row.get(n) for row in rows] for n in names}))  # matched by name, cast
     return len(rows)
 
 
@@ -65,8 +60,7 @@ def add_procedures(wh: Warehouse, rows: list[dict[str, Any]]) -> int:
 
 def ensure_stay_groups(wh: Warehouse) -> None:
     """Create ``stay_groups`` with the contract columns when it does not exist."""
-    cols = ", ".join(f'"{c}" {t}' for c, t in STAY_GROUPS_COLUMNS)
-    wh.con.execute(f"CREATE TABLE IF NOT EXISTS stay_groups ({cols})")
+    wh.ensure_table("stay_groups", STAY_GROUPS_SCHEMA)
 
 
 def add_stay_groups(wh: Warehouse, rows: list[dict[str, Any]], scheme: str = "chs-drg-1.1") -> int:

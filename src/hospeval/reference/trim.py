@@ -1,9 +1,17 @@
 """Outlier trimming as a set operation: per-group bounds (aggregate), then a join back (never a loop).
 
-Percentiles follow an explicit policy: ``exact`` compiles to the backend's exact continuous quantile
-(DuckDB ``quantile_cont``, linear interpolation between order statistics, as numpy's default), and
-``approximate`` to its approximate quantile (DuckDB t-digest ``approx_quantile``), for backends where exact
-percentiles are slow or missing.
+Percentiles follow an explicit policy (``percentiles`` in the policy file):
+
+- ``exact`` (default): linear interpolation between the order statistics at position (n - 1)·q, the
+  definition of DuckDB ``quantile_cont`` and numpy's default, computed here in Ibis from a row number
+  (:func:`exact_quantiles`) so that every engine performs the same floating-point operations and
+  DuckDB and Spark give bit-identical bounds.
+- ``native``: the engine's own exact quantile (DuckDB ``quantile_cont``, Spark ``percentile``), about
+  2.5 times faster on DuckDB. The engines agree except in the last bit when the interpolation falls
+  between two equal order statistics (DuckDB interpolates them, e.g. 0.1 -> 0.09999999999999999; Spark
+  returns the value), which can move a stay whose cost equals the bound across it.
+- ``approximate``: the engine's approximate quantile (DuckDB t-digest ``approx_quantile``, Spark
+  ``approx_percentile``), for very large populations; the engines' sketches differ, so do the bounds.
 
 Examples
 --------
@@ -29,11 +37,36 @@ def without(table: ir.Table, *names: str) -> ir.Table:
     return table.select([c for c in table.columns if c not in names])
 
 
-def quantile(column: ir.NumericColumn, q: float, percentiles: str) -> ir.NumericScalar:
-    """Quantile ``q`` of ``column`` under the percentile policy (``exact`` / ``approximate``)."""
-    if percentiles == "approximate":
-        return column.approx_quantile(q)
-    return column.quantile(q)
+def exact_quantiles(table: ir.Table, keys: list[str], value: str, quantiles: dict[str, float]) -> ir.Table:
+    """Per group of ``keys``: ``_n`` (rows) and one column per named quantile of ``value``, exactly.
+
+    Quantile q is x_lo + (x_hi - x_lo)·f with x_lo, x_hi the order statistics at floor and ceil of
+    p = (n - 1)·q (0-based) and f = p - floor(p); equal neighbours give the value itself.
+    """
+    ranked = table.mutate(_i=ibis.row_number().over(group_by=keys, order_by=table[value]),
+                          _n=table.count().over(group_by=keys))
+    position = (ranked._n - 1).cast("float64")
+    picks = {}
+    for name, q in quantiles.items():
+        picks[f"{name}__lo"] = ranked[value].max(where=ranked._i == (position * q).floor())
+        picks[f"{name}__hi"] = ranked[value].max(where=ranked._i == (position * q).ceil())
+    stats = ranked.group_by(keys).aggregate(_n=ranked.count(), **picks)
+    n = (stats._n - 1).cast("float64")
+    return stats.select(*keys, "_n", **{
+        name: stats[f"{name}__lo"].cast("float64")
+        + (stats[f"{name}__hi"] - stats[f"{name}__lo"]).cast("float64") * (n * q - (n * q).floor())
+        for name, q in quantiles.items()
+    })
+
+
+def group_quantiles(table: ir.Table, keys: list[str], value: str, quantiles: dict[str, float],
+                    percentiles: str) -> ir.Table:
+    """Per group: ``_n`` and the named quantiles of ``value`` under the percentile policy."""
+    if percentiles == "exact":
+        return exact_quantiles(table, keys, value, quantiles)
+    col = table[value]
+    reducer = col.approx_quantile if percentiles == "approximate" else col.quantile
+    return table.group_by(keys).aggregate(_n=table.count(), **{name: reducer(q) for name, q in quantiles.items()})
 
 
 def trim_bounds(table: ir.Table, keys: list[str], value: str, trim: TrimPolicy,
@@ -44,20 +77,14 @@ def trim_bounds(table: ir.Table, keys: list[str], value: str, trim: TrimPolicy,
     get NULL bounds.
     """
     valid = table.filter(table[value].notnull() & (table[value] > 0))
-    col = valid[value]
     if trim.method == "iqr":
-        stats = valid.group_by(keys).aggregate(
-            _n=valid.count(), _q1=quantile(col, 0.25, percentiles), _q3=quantile(col, 0.75, percentiles)
-        )
+        stats = group_quantiles(valid, keys, value, {"_q1": 0.25, "_q3": 0.75}, percentiles)
         k = ibis.literal(trim.iqr_k)
         low = stats._q1 - k * (stats._q3 - stats._q1)
         high = stats._q3 + k * (stats._q3 - stats._q1)
     else:
-        stats = valid.group_by(keys).aggregate(
-            _n=valid.count(),
-            _lo=quantile(col, trim.lower_percentile, percentiles),
-            _hi=quantile(col, trim.upper_percentile, percentiles),
-        )
+        stats = group_quantiles(valid, keys, value,
+                                {"_lo": trim.lower_percentile, "_hi": trim.upper_percentile}, percentiles)
         low, high = stats._lo, stats._hi
     enough = stats._n >= trim.min_stays
     null = ibis.null("float64")
