@@ -82,6 +82,7 @@ class SparkWarehouse:
         self.session = session if session is not None else spark_session(master)
         self._ibis = ibis.pyspark.from_connection(self.session)
         self._scratch: dict[str, object] = {}
+        self._arrow_views = 0
         jvm = self.session.sparkContext._jvm
         self._jpath = jvm.org.apache.hadoop.fs.Path
         self._fs = self._jpath(self.root).getFileSystem(self.session.sparkContext._jsc.hadoopConfiguration())
@@ -165,9 +166,20 @@ class SparkWarehouse:
 
     def _frame(self, data: Data):
         """A Spark DataFrame of ``data`` (an expression on this backend or an Arrow table)."""
-        expr = ibis.memtable(data) if isinstance(data, pa.Table) else data
-        self._ibis._run_pre_execute_hooks(expr)  # registers in-memory tables
-        return self.session.sql(self._ibis.compile(expr))
+        if isinstance(data, pa.Table):
+            # Straight from Arrow: Ibis' memtable path goes through pandas, which loses NULL decimals.
+            return self.session.createDataFrame(data.combine_chunks())
+        self._ibis._run_pre_execute_hooks(data)  # registers the expression's in-memory tables
+        return self.session.sql(self._ibis.compile(data))
+
+    def _expr(self, data: Data) -> ibis.Table:
+        """``data`` as an expression on this backend (Arrow becomes a session view)."""
+        if not isinstance(data, pa.Table):
+            return data
+        self._arrow_views += 1
+        name = f"__hospeval_arrow_{self._arrow_views}"
+        self._frame(data).createOrReplaceTempView(name)
+        return self._ibis.table(name)
 
     @contextmanager
     def transaction(self) -> Iterator[SparkWarehouse]:
@@ -240,7 +252,7 @@ class SparkWarehouse:
         The kept rows and the new ones are written together to the staging folder and swapped in, so the
         table is never seen half-replaced.
         """
-        src = ibis.memtable(data) if isinstance(data, pa.Table) else data
+        src = self._expr(data)
         if schema is not None:
             self.ensure_table(name, schema)
         if not self.has_table(name):
@@ -256,7 +268,7 @@ class SparkWarehouse:
 
     def append(self, name: str, data: Data) -> None:
         """Append ``data`` to ``name`` (created from ``data`` when missing), columns matched by name."""
-        src = ibis.memtable(data) if isinstance(data, pa.Table) else data
+        src = self._expr(data)
         if not self.has_table(name):
             self.replace(name, src)
             return

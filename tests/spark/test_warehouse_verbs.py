@@ -88,3 +88,19 @@ def test_pull_copies_spark_tables_into_the_dashboard_duckdb(spark, tmp_path):
         assert sorted(duck.to_arrow("indicator_values")["value"].to_pylist()) == [0.25, 0.5]
         with pytest.raises(WarehouseError, match="no table"):
             pull_parquet_tables(duck, tmp_path / "w", ["nope"])
+
+
+def test_arrow_data_with_null_decimals_and_several_chunks_reaches_spark_intact(engines):
+    from decimal import Decimal
+
+    chunked = pa.concat_tables([
+        pa.table({"stay_id": ["a"], "cost": pa.array([Decimal("12.34")], pa.decimal128(14, 2))}),
+        pa.table({"stay_id": ["b"], "cost": pa.array([None], pa.decimal128(14, 2))}),
+    ])
+    for wh in engines:
+        assert wh.replace("costs", chunked) == 2
+        wh.append("costs", chunked.slice(1))
+        assert wh.replace_rows("costs", chunked.slice(0, 1), {"stay_id": "a"}) == 1
+    duck, sw = engines
+    assert_same_table(duck.to_arrow("costs"), sw.to_arrow("costs"), name="costs")
+    assert sw.to_arrow("costs")["cost"].null_count == 2
