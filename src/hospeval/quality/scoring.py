@@ -97,10 +97,12 @@ def compute_scores(wh: Warehouse, catalogue: Catalogue, scoring: ScoringSpec, *,
                   if i.kind != "grouped_share" or wh.has_table("stay_groups")]
     per_stay = stay_scores(wh, catalogue, scoring, scheme, indicators)
     metrics = _metrics(per_stay, indicators)
-    by_hospital = per_stay.group_by("hospital_id").aggregate(**metrics).to_pyarrow().to_pylist()
-    by_dept = per_stay.group_by(["hospital_id", "dept"]).aggregate(**metrics).to_pyarrow().to_pylist()
+    # hospital rows (dept NULL) and department rows in one query
+    by_hospital = per_stay.group_by("hospital_id").aggregate(**metrics).mutate(dept=ibis.null("string"))
+    by_dept = per_stay.group_by(["hospital_id", "dept"]).aggregate(**metrics)
+    both = by_hospital.select(*by_dept.columns).union(by_dept, distinct=False)
     rows = []
-    for agg in [{**r, "dept": None} for r in by_hospital] + by_dept:
+    for agg in wh.to_arrow(both).to_pylist():
         for ind in indicators:
             num, den = agg[f"n_{ind.id}"], agg[f"d_{ind.id}"]
             value = num / den if den else None
