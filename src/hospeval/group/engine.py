@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from hospeval.group.codes import normalise_codes
 from hospeval.group.spec import Scheme
+from hospeval.warehouse import Warehouse
 
 RANK_STEP = 1000
 Keep = Callable[[str, ir.Table], ir.Table]  # stores an intermediate result, returns the stored table
@@ -48,17 +49,6 @@ def _clauses(adrg: pa.Table) -> pa.Table:
     return pa.table(rows)
 
 
-def put_table(backend: ibis.BaseBackend, name: str, data: pa.Table | ir.Table) -> ir.Table:
-    """Create (or replace) a temporary table on ``backend`` from Arrow data or an expression.
-
-    Ibis 12's ``drop_table`` and ``create_table(overwrite=True)`` render ``DROP TABLE IF EXISTS`` without
-    the table name under sqlglot 30, so the drop is the one raw SQL statement of this package.
-    """
-    backend.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
-    obj = ibis.memtable(data) if isinstance(data, pa.Table) else data
-    return backend.create_table(name, obj=obj, temp=True)
-
-
 def left(a: ir.Table, b: ir.Table, keys: str | list[str]) -> ir.Table:
     """Left join on equal ``keys`` keeping the keys once (right-hand key columns are dropped)."""
     keys = [keys] if isinstance(keys, str) else keys
@@ -67,8 +57,13 @@ def left(a: ir.Table, b: ir.Table, keys: str | list[str]) -> ir.Table:
 
 
 def hash_keys_unique(stays: ir.Table) -> bool:
-    """Tell whether no two stay ids share a 64-bit hash (then the hash is the engine's stay key)."""
-    return stays.stay_id.hash().nunique().to_pyarrow().as_py() == stays.count().to_pyarrow().as_py()
+    """Tell whether no two stay ids share a hash (then the hash is the engine's stay key).
+
+    DuckDB's hash is 64-bit, so this practically always holds; Spark's is 32-bit, so from about 100,000
+    stays on a collision is likely and the engine then keys stays by their text id instead.
+    """
+    row = stays.aggregate(hashes=stays.stay_id.hash().nunique(), n=stays.count()).to_pyarrow().to_pylist()[0]
+    return row["hashes"] == row["n"]
 
 
 def scheme_features(scheme: Scheme) -> dict:
@@ -80,15 +75,12 @@ def scheme_features(scheme: Scheme) -> dict:
             "dx2": any(scheme.table("adrg").column("dx2").to_pylist())}
 
 
-def register_scheme(backend: ibis.BaseBackend, scheme: Scheme) -> dict[str, ir.Table]:
-    """Create the scheme's tables as temporary tables on ``backend``; return them as Ibis tables."""
+def register_scheme(wh: Warehouse, scheme: Scheme) -> dict[str, ir.Table]:
+    """Store the scheme's tables as work tables of ``wh``; return them as Ibis tables."""
     prefix = "_grp_" + re.sub(r"\W", "_", scheme.name)
-    out = {}
     tables = dict(scheme.tables)
     tables["adrg_clauses"] = _clauses(scheme.table("adrg"))
-    for name, data in tables.items():
-        out[name] = put_table(backend, f"{prefix}_{name}", data)
-    return out
+    return {name: wh.scratch(f"{prefix}_{name}", data) for name, data in tables.items()}
 
 
 def validation_reason(s: ir.Table, newborn_days: int) -> ir.StringValue:
@@ -237,14 +229,15 @@ def _cc_flags(t: dict[str, ir.Table], pdx: ir.Table, dx: ir.Table) -> ir.Table:
     )
 
 
-def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diagnoses: ir.Table,
+def group_stays(wh: Warehouse, scheme: Scheme, stays: ir.Table, diagnoses: ir.Table,
                 procedures: ir.Table, *, code_policy: str = "exact", materialise: bool = True) -> ir.Table:
     """Group every stay; return an expression with the columns of ``stay_groups``.
 
     Parameters
     ----------
-    backend
-        The Ibis backend the three tables live on (the scheme tables are registered there).
+    wh
+        The warehouse (DuckDB or Spark) the three tables live on; the scheme tables and the intermediate
+        results are stored there as work tables (:meth:`~hospeval.warehouse.Warehouse.scratch`).
     scheme
         The scheme, from :func:`hospeval.group.spec.load_scheme`.
     stays, diagnoses, procedures
@@ -253,28 +246,25 @@ def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diag
     code_policy
         ``"exact"``, ``"normalise"`` or ``"map"`` (see :mod:`hospeval.group.codes`).
     materialise
-        Store intermediate results as temporary tables of ``backend`` (faster on DuckDB; the returned
-        expression then reads them, so use it on the same connection); ``False`` returns one expression
-        over the inputs only.
+        Store intermediate results as work tables of ``wh`` (faster on both engines; the returned
+        expression then reads them, so use it with the same warehouse); ``False`` returns one expression
+        over the inputs and the scheme tables only.
     """
-    t = register_scheme(backend, scheme)
+    t = register_scheme(wh, scheme)
 
     def keep(name: str, expr: ir.Table) -> ir.Table:
         # Intermediate results used several times are materialised once (DuckDB would otherwise inline
         # and recompute them); each is still one set-based statement.
-        return put_table(backend, f"_grp_run_{name}", expr) if materialise else expr
+        return wh.scratch(f"_grp_run_{name}", expr) if materialise else expr
 
     # Inside the engine a stay is an integer key (joins on integers are several times cheaper than on
-    # text ids): the 64-bit hash of its id, or a row number joined in when two ids share a hash.
-    if hash_keys_unique(stays):
-        def by_key(table: ir.Table, columns: list[str]) -> ir.Table:
-            return table.select(stay_id=table.stay_id.hash(), **{c: table[c] for c in columns})
-    else:
-        ids = keep("ids", stays.select(stay_key="stay_id").mutate(stay_id=ibis.row_number()))
+    # text ids): the hash of its id; when two ids share a hash (likely with Spark's 32-bit hash on large
+    # data) the text id itself.
+    hashed = hash_keys_unique(stays)
 
-        def by_key(table: ir.Table, columns: list[str]) -> ir.Table:
-            j = table.join(ids, table.stay_id == ids.stay_key)
-            return j.select(stay_id=ids.stay_id, **{c: table[c] for c in columns})
+    def by_key(table: ir.Table, columns: list[str]) -> ir.Table:
+        key = table.stay_id.hash() if hashed else table.stay_id
+        return table.select(stay_id=key, **{c: table[c] for c in columns})
 
     exact = code_policy == "exact"  # then only the principal diagnosis needs the dictionary (for reasons)
     dx = normalise_codes(by_key(diagnoses, ["seq", "code"]), None if exact else t["icd10"], code_policy,
