@@ -56,6 +56,15 @@ def left(a: ir.Table, b: ir.Table, keys: str | list[str]) -> ir.Table:
     return j.select(*[a[c] for c in a.columns], *[b[c] for c in b.columns if c not in keys])
 
 
+def sorted_concat(values: ir.StringColumn, sep: str) -> ir.StringScalar:
+    """The group's values sorted and joined by ``sep``: the same text on every engine.
+
+    (``group_concat`` follows the engine's row order, which differs between DuckDB and Spark, and an
+    ordered ``group_concat`` does not compile for Spark.)
+    """
+    return values.collect().sort().join(sep)
+
+
 def hash_keys_unique(stays: ir.Table) -> bool:
     """Tell whether no two stay ids share a hash (then the hash is the engine's stay key).
 
@@ -153,7 +162,7 @@ def _code_hits(t: dict[str, ir.Table], features: dict, pdx: ir.Table, ppx: ir.Ta
     cl = t["adrg_clauses"]
     tab = tab.join(cl, ["adrg", "table"])
     per_clause = (tab.group_by(["stay_id", "adrg", "clause", "size"])
-                  .aggregate(n=tab.table.nunique(), codes=tab.code.group_concat(" ")))
+                  .aggregate(n=tab.table.nunique(), codes=sorted_concat(tab.code, " ")))
     per_clause = per_clause.filter(per_clause.n == per_clause["size"])
     tab_hits = per_clause.group_by(["stay_id", "adrg"]).aggregate(tab_hit=per_clause.codes.min())
     hits = [dx_hits, pp_hits, tab_hits]
@@ -225,7 +234,7 @@ def _cc_flags(t: dict[str, ir.Table], pdx: ir.Table, dx: ir.Table) -> ir.Table:
     return s.group_by("stay_id").aggregate(
         has_mcc=((s.level == "MCC") & ~s.excluded).any(),
         has_cc=((s.level == "CC") & ~s.excluded).any(),
-        cc_notes=s.note.group_concat("; "),
+        cc_notes=sorted_concat(s.note, "; "),
     )
 
 
@@ -343,7 +352,7 @@ def _assemble(t: dict[str, ir.Table], keep: Keep, scheme: Scheme, s: ir.Table, p
     chosen = _drg_choice(t, keep, s, best, flags)
     # the MDCs entered are only reported for stays that got no DRG
     lost = entries.anti_join(chosen.select("stay_id"), "stay_id")
-    entered = lost.group_by("stay_id").aggregate(mdcs=lost.mdc.group_concat(","))
+    entered = lost.group_by("stay_id").aggregate(mdcs=sorted_concat(lost.mdc, ","))
     got = (chosen.join(best, "stay_id").join(t["drg"].select("drg", "split", drg_name="name"), "drg")
            .join(t["adrg"].select("mdc", "dx", "dx2", "proc", "proc_formula", rule="adrg"), "rule"))
     r = s
