@@ -9,6 +9,7 @@ STAGE = "group"
 
 def test_group_runs_on_spark(pipeline):
     errors = pipeline.errors.get(STAGE, {})
+    print(f"{STAGE} seconds per engine: {pipeline.seconds.get(STAGE)}")  # shown with pytest -s / -rP
     assert "duckdb" not in errors, f"group failed on DuckDB: {errors.get('duckdb')}"
     assert "spark" not in errors, f"group failed on Spark: {errors.get('spark')}"
 
@@ -46,3 +47,27 @@ def test_dip_groups_are_the_same_on_both_engines(pipeline):
     assert results["duckdb"].by_status.get("grouped", 0) > 0
     assert results["duckdb"].by_reason == results["spark"].by_reason
     assert_same_table(duck, spark, name="stay_dip_groups", keys=["stay_id"])
+
+
+def test_golden_sample_records_group_identically_on_spark(spark, tmp_path):
+    """The 3,000 reference records, turned into canonical tables on each engine, get the same groups."""
+    import pytest
+
+    from hospeval.group.engine import group_stays
+    from hospeval.group.records import read_records, records_to_canonical
+    from hospeval.group.spec import load_scheme
+    from hospeval.spark import SparkWarehouse
+    from hospeval.warehouse import Warehouse
+
+    from ..group.test_golden import GOLDEN
+
+    if not GOLDEN.exists():
+        pytest.skip(f"golden sample not found at {GOLDEN}")
+    records, scheme = read_records(GOLDEN), load_scheme("chs-drg-1.1")
+    out = {}
+    with Warehouse(":memory:") as duck, SparkWarehouse(tmp_path / "spark", session=spark) as sw:
+        for engine, wh in (("duckdb", duck), ("spark", sw)):
+            stays, dx, px = records_to_canonical(wh.scratch("_records", records))
+            out[engine] = wh.to_arrow(group_stays(wh, scheme, stays, dx, px))
+    assert out["duckdb"].num_rows == records.num_rows == 3000
+    assert_same_table(out["duckdb"], out["spark"], name="golden stay_groups", keys=["stay_id"])

@@ -89,7 +89,8 @@ def register_scheme(wh: Warehouse, scheme: Scheme) -> dict[str, ir.Table]:
     prefix = "_grp_" + re.sub(r"\W", "_", scheme.name)
     tables = dict(scheme.tables)
     tables["adrg_clauses"] = _clauses(scheme.table("adrg"))
-    return {name: wh.scratch(f"{prefix}_{name}", data) for name, data in tables.items()}
+    # one chunk per column: PySpark's Arrow path rejects chunked columns and falls back to a slow one
+    return {name: wh.scratch(f"{prefix}_{name}", data.combine_chunks()) for name, data in tables.items()}
 
 
 def validation_reason(s: ir.Table, newborn_days: int) -> ir.StringValue:

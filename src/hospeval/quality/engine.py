@@ -151,7 +151,9 @@ def run_rules(wh: Warehouse, *, scheme: str = "chs-drg-1.1", catalogue: Catalogu
     wh.require(*TABLES)
     catalogue = catalogue or load_catalogue()
     ref = resolve_dictionaries(catalogue.dictionaries, scheme=scheme, overrides=dictionaries)
-    dict_tables = {name: wh.scratch(f"{WORK_PREFIX}dict_{name}", d.codes) for name, d in ref.available.items()}
+    # one chunk per column: PySpark's Arrow path rejects chunked columns and falls back to a slow one
+    dict_tables = {name: wh.scratch(f"{WORK_PREFIX}dict_{name}", d.codes.combine_chunks())
+                   for name, d in ref.available.items()}
     tables = {t: wh.table(t) for t in TABLES}
     statuses: dict[str, tuple[str, str | None]] = {}
     numbered: dict[str, list[tuple[int, Rule]]] = {t: [] for t in TABLES}
