@@ -3,7 +3,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from hospeval.group.engine import group_stays, put_table
+from hospeval.group.engine import group_stays
 from hospeval.group.records import RECORD_COLUMNS, records_to_canonical
 from hospeval.group.spec import load_scheme
 from hospeval.warehouse import Warehouse
@@ -29,9 +29,8 @@ def group_records(scheme):
     def run(rows: list[dict[str, str]], code_policy: str = "exact") -> dict[str, dict]:
         data = pa.table({c: [r[c] for r in rows] for c in RECORD_COLUMNS})
         with Warehouse(":memory:") as wh:
-            backend = wh.ibis()
-            stays, dx, px = records_to_canonical(put_table(backend, "_records", data))
-            out = group_stays(backend, scheme, stays, dx, px, code_policy=code_policy).to_pyarrow()
+            stays, dx, px = records_to_canonical(wh.scratch("_records", data))
+            out = group_stays(wh, scheme, stays, dx, px, code_policy=code_policy).to_pyarrow()
         result = {r["stay_id"]: r for r in out.to_pylist()}
         assert len(result) == len(rows) == out.num_rows  # never dropped, never duplicated
         return result

@@ -77,7 +77,7 @@ def test_map_policy_translates_clinical_edition_codes(group_records):
 def test_single_query_mode_gives_the_same_result(scheme):
     import pyarrow as pa
 
-    from hospeval.group.engine import group_stays, put_table
+    from hospeval.group.engine import group_stays
     from hospeval.group.records import RECORD_COLUMNS, records_to_canonical
     from hospeval.warehouse import Warehouse
 
@@ -86,8 +86,8 @@ def test_single_query_mode_gives_the_same_result(scheme):
     results = []
     for materialise in (True, False):
         with Warehouse(":memory:") as wh:
-            stays, dx, px = records_to_canonical(put_table(wh.ibis(), "_records", data))
-            out = group_stays(wh.ibis(), scheme, stays, dx, px, materialise=materialise)
+            stays, dx, px = records_to_canonical(wh.scratch("_records", data))
+            out = group_stays(wh, scheme, stays, dx, px, materialise=materialise)
             results.append(sorted(out.to_pyarrow().to_pylist(), key=lambda r: r["stay_id"]))
     assert results[0] == results[1]
     assert [r["drg"] for r in results[0]] == ["ES33", "AH15", None]

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pytest
 
 from hospeval.errors import SchemaError
-from hospeval.group.engine import group_stays, put_table, scheme_features
+from hospeval.group.engine import group_stays, scheme_features
 from hospeval.group.records import RECORD_COLUMNS, records_to_canonical
 from hospeval.group.spec import load_scheme
 from hospeval.warehouse import Warehouse
@@ -77,9 +77,8 @@ def group_mini(tmp_path, monkeypatch):
         scheme = load_scheme.__wrapped__("mini")
         data = pa.table({c: [r[c] for r in rows] for c in RECORD_COLUMNS})
         with Warehouse(":memory:") as wh:
-            backend = wh.ibis()
-            stays, dx, px = records_to_canonical(put_table(backend, "_records", data))
-            out = group_stays(backend, scheme, stays, dx, px).to_pyarrow().to_pylist()
+            stays, dx, px = records_to_canonical(wh.scratch("_records", data))
+            out = group_stays(wh, scheme, stays, dx, px).to_pyarrow().to_pylist()
         assert len(out) == len(rows)
         return {r["stay_id"]: r for r in out}
     return run

@@ -119,7 +119,7 @@ def test_chs_drg_10_scheme_loads_and_groups(scheme):
 def test_beijing_los_and_age_splits(scheme):
     import pyarrow as pa
 
-    from hospeval.group.engine import group_stays, put_table
+    from hospeval.group.engine import group_stays
     from hospeval.group.records import RECORD_COLUMNS, records_to_canonical
     from hospeval.group.spec import load_scheme
     from hospeval.warehouse import Warehouse
@@ -128,7 +128,7 @@ def test_beijing_los_and_age_splits(scheme):
     rows = [record(f"los{d}", "C95.100x012", "92.2200", los_days=str(d)) for d in (1, 3, 8, 20)]
     data = pa.table({c: [r[c] for r in rows] for c in RECORD_COLUMNS})
     with Warehouse(":memory:") as wh:
-        stays, dx, px = records_to_canonical(put_table(wh.ibis(), "_records", data))
-        out = group_stays(wh.ibis(), load_scheme("beijing-2022"), stays, dx, px).to_pyarrow().to_pylist()
+        stays, dx, px = records_to_canonical(wh.scratch("_records", data))
+        out = group_stays(wh, load_scheme("beijing-2022"), stays, dx, px).to_pyarrow().to_pylist()
     got = {r["stay_id"]: r["drg"] for r in out}
     assert got == {"los1": "RC18", "los3": "RC16", "los8": "RC14", "los20": "RC12"}

@@ -48,7 +48,7 @@ import pyarrow as pa
 from hospeval.group.dip_catalogue import derive_catalogue
 from hospeval.group.dip_keys import stay_keys
 from hospeval.group.dip_spec import DipCatalogue, DipPolicy, load_dip_policy, scheme_folder, write_catalogue
-from hospeval.reference.store import replace_rows
+from hospeval.reference.store import RESULT_TABLES
 from hospeval.reference.trim import without
 from hospeval.warehouse import Warehouse
 
@@ -83,8 +83,14 @@ def store_catalogue(wh: Warehouse, catalogue: DipCatalogue) -> None:
     rows = catalogue.groups.append_column("scheme", pa.array([catalogue.scheme] * n, pa.string())) \
         .append_column("version", pa.array([catalogue.version] * n, pa.string()))
     key = {"scheme": catalogue.scheme, "version": catalogue.version}
-    replace_rows(wh, "dip_catalogue", rows, key)
-    replace_rows(wh, "dip_reference", rows, key)
+    wh.replace_rows("dip_catalogue", rows, key, schema=result_schema("dip_catalogue"))
+    wh.replace_rows("dip_reference", rows.select(list(RESULT_TABLES["dip_reference"].names)), key,
+                    schema=result_schema("dip_reference"))
+
+
+def result_schema(name: str) -> ibis.Schema:
+    """The fixed columns of result table ``name`` (reference.store.RESULT_TABLES)."""
+    return RESULT_TABLES[name]
 
 
 def grouping_expr(keys: ir.Table, catalogue: ir.Table, scheme: str) -> ir.Table:
@@ -125,8 +131,8 @@ def group_dip(wh: Warehouse, catalogue: DipCatalogue) -> DipGrouping:
     chosen = table.filter((table.scheme == catalogue.scheme) & (table.version == catalogue.version))
     keys = stay_keys(wh.table("stays"), wh.table("stay_diagnoses"), wh.table("stay_procedures"),
                      catalogue.policy)
-    n = replace_rows(wh, "stay_dip_groups", grouping_expr(keys, chosen, catalogue.scheme),
-                     {"scheme": catalogue.scheme})
+    n = wh.replace_rows("stay_dip_groups", grouping_expr(keys, chosen, catalogue.scheme),
+                        {"scheme": catalogue.scheme}, schema=result_schema("stay_dip_groups"))
     result = wh.table("stay_dip_groups")
     mine = result.filter(result.scheme == catalogue.scheme)
     counts = wh.to_arrow(mine.group_by(["status", "reason"]).aggregate(n=mine.count())).to_pylist()

@@ -32,6 +32,7 @@ import pyarrow as pa
 
 from hospeval.group.codes import normalise_codes
 from hospeval.group.spec import Scheme
+from hospeval.warehouse import Warehouse
 
 RANK_STEP = 1000
 Keep = Callable[[str, ir.Table], ir.Table]  # stores an intermediate result, returns the stored table
@@ -69,17 +70,6 @@ def _drg_procedures(drg: pa.Table) -> pa.Table:
                                             ("n", pa.int64())]))
 
 
-def put_table(backend: ibis.BaseBackend, name: str, data: pa.Table | ir.Table) -> ir.Table:
-    """Create (or replace) a temporary table on ``backend`` from Arrow data or an expression.
-
-    Ibis 12's ``drop_table`` and ``create_table(overwrite=True)`` render ``DROP TABLE IF EXISTS`` without
-    the table name under sqlglot 30, so the drop is the one raw SQL statement of this package.
-    """
-    backend.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
-    obj = ibis.memtable(data) if isinstance(data, pa.Table) else data
-    return backend.create_table(name, obj=obj, temp=True)
-
-
 def left(a: ir.Table, b: ir.Table, keys: str | list[str]) -> ir.Table:
     """Left join on equal ``keys`` keeping the keys once (right-hand key columns are dropped)."""
     keys = [keys] if isinstance(keys, str) else keys
@@ -87,9 +77,23 @@ def left(a: ir.Table, b: ir.Table, keys: str | list[str]) -> ir.Table:
     return j.select(*[a[c] for c in a.columns], *[b[c] for c in b.columns if c not in keys])
 
 
+def sorted_concat(values: ir.StringColumn, sep: str) -> ir.StringScalar:
+    """The group's values sorted and joined by ``sep``: the same text on every engine.
+
+    (``group_concat`` follows the engine's row order, which differs between DuckDB and Spark, and an
+    ordered ``group_concat`` does not compile for Spark.)
+    """
+    return values.collect().sort().join(sep)
+
+
 def hash_keys_unique(stays: ir.Table) -> bool:
-    """Tell whether no two stay ids share a 64-bit hash (then the hash is the engine's stay key)."""
-    return stays.stay_id.hash().nunique().to_pyarrow().as_py() == stays.count().to_pyarrow().as_py()
+    """Tell whether no two stay ids share a hash (then the hash is the engine's stay key).
+
+    DuckDB's hash is 64-bit, so this practically always holds; Spark's is 32-bit, so from about 100,000
+    stays on a collision is likely and the engine then keys stays by their text id instead.
+    """
+    row = stays.aggregate(hashes=stays.stay_id.hash().nunique(), n=stays.count()).to_pyarrow().to_pylist()[0]
+    return row["hashes"] == row["n"]
 
 
 def scheme_features(scheme: Scheme) -> dict:
@@ -108,16 +112,14 @@ def scheme_features(scheme: Scheme) -> dict:
             "retry": scheme.retry_each_procedure}
 
 
-def register_scheme(backend: ibis.BaseBackend, scheme: Scheme) -> dict[str, ir.Table]:
-    """Create the scheme's tables as temporary tables on ``backend``; return them as Ibis tables."""
+def register_scheme(wh: Warehouse, scheme: Scheme) -> dict[str, ir.Table]:
+    """Store the scheme's tables as work tables of ``wh``; return them as Ibis tables."""
     prefix = "_grp_" + re.sub(r"\W", "_", scheme.name)
-    out = {}
     tables = dict(scheme.tables)
     tables["adrg_clauses"] = _clauses(scheme.table("adrg"))
     tables["drg_procedures"] = _drg_procedures(scheme.table("drg"))
-    for name, data in tables.items():
-        out[name] = put_table(backend, f"{prefix}_{name}", data)
-    return out
+    # one chunk per column: PySpark's Arrow path rejects chunked columns and falls back to a slow one
+    return {name: wh.scratch(f"{prefix}_{name}", data.combine_chunks()) for name, data in tables.items()}
 
 
 def validation_reason(s: ir.Table, newborn_days: int) -> ir.StringValue:
@@ -193,7 +195,7 @@ def _code_hits(t: dict[str, ir.Table], features: dict, pdx: ir.Table, ppx: ir.Ta
     cl = t["adrg_clauses"]
     tab = tab.join(cl, ["adrg", "table"])
     per_clause = (tab.group_by(["stay_id", "adrg", "clause", "size"])
-                  .aggregate(n=tab.table.nunique(), codes=tab.code.group_concat(" ")))
+                  .aggregate(n=tab.table.nunique(), codes=sorted_concat(tab.code, " ")))
     per_clause = per_clause.filter(per_clause.n == per_clause["size"])
     tab_hits = per_clause.group_by(["stay_id", "adrg"]).aggregate(tab_hit=per_clause.codes.min())
     hits = {"dx_hits": dx_hits, "pp_hits": pp_hits, "tab_hits": tab_hits}
@@ -281,18 +283,19 @@ def _cc_flags(t: dict[str, ir.Table], pdx: ir.Table, dx: ir.Table) -> ir.Table:
     return s.group_by("stay_id").aggregate(
         has_mcc=((s.level == "MCC") & ~s.excluded).any(),
         has_cc=((s.level == "CC") & ~s.excluded).any(),
-        cc_notes=s.note.group_concat("; "),
+        cc_notes=sorted_concat(s.note, "; "),
     )
 
 
-def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diagnoses: ir.Table,
+def group_stays(wh: Warehouse, scheme: Scheme, stays: ir.Table, diagnoses: ir.Table,
                 procedures: ir.Table, *, code_policy: str = "exact", materialise: bool = True) -> ir.Table:
     """Group every stay; return an expression with the columns of ``stay_groups``.
 
     Parameters
     ----------
-    backend
-        The Ibis backend the three tables live on (the scheme tables are registered there).
+    wh
+        The warehouse (DuckDB or Spark) the three tables live on; the scheme tables and the intermediate
+        results are stored there as work tables (:meth:`~hospeval.warehouse.Warehouse.scratch`).
     scheme
         The scheme, from :func:`hospeval.group.spec.load_scheme`.
     stays, diagnoses, procedures
@@ -301,42 +304,39 @@ def group_stays(backend: ibis.BaseBackend, scheme: Scheme, stays: ir.Table, diag
     code_policy
         ``"exact"``, ``"normalise"`` or ``"map"`` (see :mod:`hospeval.group.codes`).
     materialise
-        Store intermediate results as temporary tables of ``backend`` (faster on DuckDB; the returned
-        expression then reads them, so use it on the same connection); ``False`` returns one expression
-        over the inputs only.
+        Store intermediate results as work tables of ``wh`` (faster on both engines; the returned
+        expression then reads them, so use it with the same warehouse); ``False`` returns one expression
+        over the inputs and the scheme tables only.
     """
-    t = register_scheme(backend, scheme)
+    t = register_scheme(wh, scheme)
     features = scheme_features(scheme)
 
     def keeper(prefix: str) -> Keep:
         def keep(name: str, expr: ir.Table) -> ir.Table:
             # Intermediate results used several times are materialised once (DuckDB would otherwise inline
             # and recompute them); each is still one set-based statement.
-            return put_table(backend, f"{prefix}{name}", expr) if materialise else expr
+            return wh.scratch(f"{prefix}{name}", expr) if materialise else expr
         return keep
 
-    result = _group_pass(backend, scheme, t, features, keeper("_grp_run_"), stays, diagnoses, procedures,
+    result = _group_pass(wh, scheme, t, features, keeper("_grp_run_"), stays, diagnoses, procedures,
                          code_policy)
     if features["retry"]:
-        result = _retry_each_procedure(backend, scheme, t, features, keeper, result, stays, diagnoses, procedures,
+        result = _retry_each_procedure(wh, scheme, t, features, keeper, result, stays, diagnoses, procedures,
                                        code_policy)
     return result
 
 
-def _group_pass(backend: ibis.BaseBackend, scheme: Scheme, t: dict[str, ir.Table], features: dict, keep: Keep,
+def _group_pass(wh: Warehouse, scheme: Scheme, t: dict[str, ir.Table], features: dict, keep: Keep,
                 stays: ir.Table, diagnoses: ir.Table, procedures: ir.Table, code_policy: str) -> ir.Table:
     """One grouping of the given stays (see :func:`group_stays`)."""
     # Inside the engine a stay is an integer key (joins on integers are several times cheaper than on
-    # text ids): the 64-bit hash of its id, or a row number joined in when two ids share a hash.
-    if hash_keys_unique(stays):
-        def by_key(table: ir.Table, columns: list[str]) -> ir.Table:
-            return table.select(stay_id=table.stay_id.hash(), **{c: table[c] for c in columns})
-    else:
-        ids = keep("ids", stays.select(stay_key="stay_id").mutate(stay_id=ibis.row_number()))
+    # text ids): the hash of its id; when two ids share a hash (likely with Spark's 32-bit hash on large
+    # data) the text id itself.
+    hashed = hash_keys_unique(stays)
 
-        def by_key(table: ir.Table, columns: list[str]) -> ir.Table:
-            j = table.join(ids, table.stay_id == ids.stay_key)
-            return j.select(stay_id=ids.stay_id, **{c: table[c] for c in columns})
+    def by_key(table: ir.Table, columns: list[str]) -> ir.Table:
+        key = table.stay_id.hash() if hashed else table.stay_id
+        return table.select(stay_id=key, **{c: table[c] for c in columns})
 
     exact = code_policy == "exact"  # then only the principal diagnosis needs the dictionary (for reasons)
     dx = normalise_codes(by_key(diagnoses, ["seq", "code"]), None if exact else t["icd10"], code_policy,
@@ -371,7 +371,7 @@ def _group_pass(backend: ibis.BaseBackend, scheme: Scheme, t: dict[str, ir.Table
     return _assemble(t, features, keep, scheme, s, pdx, px, entries, best, flags)
 
 
-def _retry_each_procedure(backend: ibis.BaseBackend, scheme: Scheme, t: dict[str, ir.Table], features: dict,
+def _retry_each_procedure(wh: Warehouse, scheme: Scheme, t: dict[str, ir.Table], features: dict,
                           keeper: Callable[[str], Keep], first: ir.Table, stays: ir.Table, diagnoses: ir.Table,
                           procedures: ir.Table, code_policy: str) -> ir.Table:
     """Group again each stay that reached no DRG, with each further procedure in turn as its only procedure.
@@ -392,7 +392,7 @@ def _retry_each_procedure(backend: ibis.BaseBackend, scheme: Scheme, t: dict[str
     v_dx = diagnoses.join(ids, diagnoses.stay_id == ids.orig).select(stay_id=ids.stay_id, seq=diagnoses.seq,
                                                                       code=diagnoses.code)
     v_px = ids.select("stay_id", seq=ibis.literal(0, type=procedures.seq.type()), code=ids.try_code)
-    second = _group_pass(backend, scheme, t, features, keeper("_grp_retry_"), v_stays, v_dx, v_px, code_policy)
+    second = _group_pass(wh, scheme, t, features, keeper("_grp_retry_"), v_stays, v_dx, v_px, code_policy)
     got = second.filter(second.status == "grouped").join(ids, "stay_id")
     got = keep("retry_got", got)
     pick = got.group_by("orig").aggregate(try_seq=got.try_seq.min())
@@ -477,7 +477,7 @@ def _assemble(t: dict[str, ir.Table], features: dict, keep: Keep, scheme: Scheme
     chosen = _drg_choice(t, features, keep, s, px, best, flags)
     # the MDCs entered are only reported for stays that got no DRG
     lost = entries.anti_join(chosen.select("stay_id"), "stay_id")
-    entered = lost.group_by("stay_id").aggregate(mdcs=lost.mdc.group_concat(","))
+    entered = lost.group_by("stay_id").aggregate(mdcs=sorted_concat(lost.mdc, ","))
     drg = t["drg"]
     got = (chosen.join(best, "stay_id").join(drg.select("drg", "split", "procedures", drg_name="name",
                                                         drg_dept="dept"), "drg")

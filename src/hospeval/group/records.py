@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from hospeval.errors import InputFileError
-from hospeval.group.engine import group_stays, put_table
+from hospeval.group.engine import group_stays
 from hospeval.group.spec import load_scheme
 from hospeval.warehouse import Warehouse
 
@@ -81,10 +81,8 @@ def group_file(input_path: Path, output_path: Path, scheme_name: str, *, code_po
     scheme = load_scheme(scheme_name)
     records = read_records(input_path)
     with Warehouse(":memory:") as wh:
-        backend = wh.ibis()
-        rec = put_table(backend, "_records", records)
-        stays, dx, px = records_to_canonical(rec)
-        result = group_stays(backend, scheme, stays, dx, px, code_policy=code_policy)
+        stays, dx, px = records_to_canonical(wh.scratch("_records", records))
+        result = group_stays(wh, scheme, stays, dx, px, code_policy=code_policy)
         out = result.select(
             record_id=result.stay_id,
             status=result.status.cases(*REFERENCE_STATUS.items()),
@@ -93,7 +91,7 @@ def group_file(input_path: Path, output_path: Path, scheme_name: str, *, code_po
             drg=result.drg.fill_null(NO_GROUP["drg"]),
             **({"reason": result.reason, "explanation": result.explanation} if explain else {}),
         ).order_by("record_id")
-        table = backend.to_pyarrow(out)
+        table = wh.to_arrow(out)
     output_path.parent.mkdir(parents=True, exist_ok=True)
     pacsv.write_csv(table, output_path)
     counts: dict[str, int] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hospeval.group.engine import group_stays, put_table
+from hospeval.group.engine import group_stays
 from hospeval.group.spec import load_scheme
 from hospeval.warehouse import Warehouse
 
@@ -44,15 +44,14 @@ def group_warehouse(wh: Warehouse, scheme_name: str, *, code_policy: str = "exac
     """
     wh.require("stays", "stay_diagnoses", "stay_procedures")
     scheme = load_scheme(scheme_name)
-    backend = wh.ibis()
-    result = group_stays(backend, scheme, wh.table("stays"), wh.table("stay_diagnoses"),
+    result = group_stays(wh, scheme, wh.table("stays"), wh.table("stay_diagnoses"),
                          wh.table("stay_procedures"), code_policy=code_policy)
     if wh.has_table(RESULT_TABLE):
         kept = wh.table(RESULT_TABLE)
         kept = kept.filter(kept.scheme != scheme.name)
         result = kept.union(result.cast(kept.schema()))
         # materialise first: the new table is computed from the one it replaces
-        wh.replace(RESULT_TABLE, put_table(backend, "_stay_groups_next", result))
+        wh.replace(RESULT_TABLE, wh.scratch("_stay_groups_next", result))
     else:
         wh.replace(RESULT_TABLE, result)
     groups = wh.table(RESULT_TABLE)

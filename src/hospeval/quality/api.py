@@ -12,7 +12,7 @@ from pathlib import Path
 import ibis
 
 from hospeval.quality.engine import RuleRun, run_rules
-from hospeval.quality.excel import DEFAULT_MAX_FINDINGS, workbook_name, write_workbook
+from hospeval.quality.excel import DEFAULT_MAX_FINDINGS, workbook_data, workbook_name, write_workbook
 from hospeval.quality.scoring import write_scores
 from hospeval.quality.spec import Catalogue, ScoringSpec, load_catalogue, load_scoring
 from hospeval.warehouse import Warehouse
@@ -52,26 +52,24 @@ class CheckReport:
 
 
 def summarise(wh: Warehouse) -> list[HospitalSummary]:
-    """Per hospital: stays, findings by severity and the 100-point score (from the result tables)."""
+    """Per hospital: stays, findings by severity and the 100-point score, read in one query."""
     stays = wh.table("stays").group_by("hospital_id").aggregate(stays=ibis._.count())
     f = wh.table("quality_findings")
-    found = f.group_by("hospital_id").aggregate(
+    found = f.group_by(_fh=f.hospital_id).aggregate(
         errors=(f.severity == "error").cast("int64").sum(), warnings=(f.severity == "warning").cast("int64").sum())
     q = wh.table("quality_scores")
-    score = q.filter((q.indicator == "front_page_score") & q.dept.isnull()).select("hospital_id", "score")
-    names: dict[str, str] = {}
+    score = q.filter((q.indicator == "front_page_score") & q.dept.isnull()).select(_qh="hospital_id", score="score")
+    t = stays.left_join(found, stays.hospital_id.identical_to(found._fh))
+    t = t.left_join(score, t.hospital_id.identical_to(score._qh))
+    cols = [t.hospital_id, t.stays, t.errors, t.warnings, t.score]
     if wh.has_table("hospitals"):
-        names = {r["hospital_id"]: r["name"] for r in
-                 wh.table("hospitals").select("hospital_id", "name").to_pyarrow().to_pylist()}
-    counts = {r["hospital_id"]: r for r in found.to_pyarrow().to_pylist()}
-    scores = {r["hospital_id"]: r["score"] for r in score.to_pyarrow().to_pylist()}
-    out = []
-    for row in sorted(stays.to_pyarrow().to_pylist(), key=lambda r: (r["hospital_id"] is None, r["hospital_id"] or "")):
-        h = row["hospital_id"]
-        c = counts.get(h, {})
-        out.append(HospitalSummary(h, names.get(h), row["stays"], int(c.get("errors") or 0),
-                                   int(c.get("warnings") or 0), scores.get(h)))
-    return out
+        names = wh.table("hospitals").select(_nh="hospital_id", name="name").distinct()
+        t = t.left_join(names, t.hospital_id == names._nh)
+        cols = [t.hospital_id, t.stays, t.errors, t.warnings, t.score, t.name]
+    rows = wh.to_arrow(t.select(*cols)).to_pylist()
+    return [HospitalSummary(r["hospital_id"], r.get("name"), r["stays"], int(r["errors"] or 0),
+                            int(r["warnings"] or 0), r["score"])
+            for r in sorted(rows, key=lambda r: (r["hospital_id"] is None, r["hospital_id"] or ""))]
 
 
 def check(wh: Warehouse, *, output: Path, scheme: str = "chs-drg-1.1", hospitals: list[str] | None = None,
@@ -106,12 +104,12 @@ def check(wh: Warehouse, *, output: Path, scheme: str = "chs-drg-1.1", hospitals
     report = CheckReport(run=run, hospitals=summarise(wh))
     if not workbooks:
         return report
-    for h in report.hospitals:
-        if hospitals is not None and h.hospital_id not in hospitals:
-            continue
+    chosen = [h for h in report.hospitals if hospitals is None or h.hospital_id in hospitals]
+    data = workbook_data(wh, [h.hospital_id for h in chosen], max_findings)
+    for h in chosen:
         path = Path(output) / workbook_name(h.hospital_id)
         written = write_workbook(wh, path, h.hospital_id, catalogue=catalogue, scoring=scoring,
-                                 hospital_name=h.name, max_findings=max_findings)
+                                 hospital_name=h.name, max_findings=max_findings, data=data[h.hospital_id])
         h.workbook, h.findings_shown = path, written["shown"]
         report.files.append(path)
     return report

@@ -99,6 +99,17 @@ class TablePlan:
                  for cr in self.rules]
         return parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
 
+    def hits_exploded(self, flags: ir.Table) -> ir.Table:
+        """Same rows as :meth:`hits` from one pass: per row the array of its violated rule numbers, exploded.
+
+        Engines that plan each part of a union separately (Spark) run this one scan much faster.
+        """
+        none = ibis.null("int32")
+        numbers = ibis.array([ibis.ifelse(flags[f"v{cr.number}"], ibis.literal(cr.number, "int32"), none)
+                              for cr in self.rules])
+        rows = flags.select(*self.keys, "hospital_id", rule_number=numbers.filter(lambda n: n.notnull()))
+        return rows.unnest("rule_number")
+
     def findings(self, hits: ir.Table) -> ir.Table:
         """Join the materialised :meth:`hits` back to their rows: stay_id, hospital_id, rule_number, field, value."""
         hits = hits.rename(**{f"_k_{k}": k for k in self.keys})

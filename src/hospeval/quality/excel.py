@@ -42,41 +42,51 @@ def workbook_name(hospital_id: str | None) -> str:
     return re.sub(r"[^0-9A-Za-z_.-]", "_", hospital_id or "unknown_hospital") + ".xlsx"
 
 
-def _findings(wh: Warehouse, hospital_id: str | None, limit: int) -> tuple[list[dict], int]:
-    f = wh.table("quality_findings")
-    f = f.filter(f.hospital_id.isnull() if hospital_id is None else f.hospital_id == hospital_id)
-    total = int(f.count().to_pyarrow().as_py())
-    s = wh.table("stays")
-    s = s.filter(s.hospital_id.isnull() if hospital_id is None else s.hospital_id == hospital_id)
-    s = s.select(_sid=s.stay_id, dept=s.discharge_dept).distinct()
-    joined = f.left_join(s, f.stay_id == s._sid)
-    rank = ibis.cases((joined.severity == "error", 0), else_=1)
-    rows = (joined.order_by([rank, joined.stay_id, joined.rule_id, joined.field]).limit(limit)
-            .select("stay_id", "dept", "field", "value", "rule_id", "severity", "category",
-                    "message_zh", "message_en").to_pyarrow().to_pylist())
-    return rows, total
+def workbook_data(wh: Warehouse, hospitals: list[str | None], limit: int) -> dict[str | None, dict]:
+    """Everything the workbooks of ``hospitals`` show, fetched in three queries (not three per hospital).
 
+    Per hospital: ``findings`` (errors first, then by stay, rule and field; at most ``limit`` rows),
+    ``total`` (all its findings), ``scores`` and ``rules`` (its rows of quality_scores / quality_rule_results).
+    """
+    wanted = [h for h in hospitals if h is not None]
+    unknown = None in hospitals
 
-def _scores(wh: Warehouse, hospital_id: str | None) -> list[dict]:
-    if not wh.has_table("quality_scores"):
-        return []
-    q = wh.table("quality_scores")
-    q = q.filter(q.hospital_id.isnull() if hospital_id is None else q.hospital_id == hospital_id)
-    return q.to_pyarrow().to_pylist()
+    def mine(t: ibis.Table) -> ibis.Table:
+        keep = t.hospital_id.isin(wanted) if wanted else ibis.literal(False)
+        return t.filter(keep | t.hospital_id.isnull()) if unknown else t.filter(keep)
 
-
-def _rule_rows(wh: Warehouse, hospital_id: str | None) -> list[dict]:
-    r = wh.table("quality_rule_results")
-    r = r.filter(r.hospital_id.isnull() if hospital_id is None else r.hospital_id == hospital_id)
-    return r.to_pyarrow().to_pylist()
+    out: dict[str | None, dict] = {h: {"findings": [], "total": 0, "scores": [], "rules": []} for h in hospitals}
+    f = mine(wh.table("quality_findings"))
+    s = wh.table("stays").select(_sid="stay_id", _sh="hospital_id", dept="discharge_dept").distinct()
+    joined = f.left_join(s, (f.stay_id == s._sid) & f.hospital_id.identical_to(s._sh))
+    order = [ibis.cases((joined.severity == "error", 0), else_=1), joined.stay_id, joined.rule_id, joined.field]
+    ranked = joined.select(
+        "hospital_id", "stay_id", "dept", "field", "value", "rule_id", "severity", "category", "message_zh",
+        "message_en", _n=ibis.row_number().over(group_by=joined.hospital_id, order_by=order),
+        _total=joined.rule_id.count().over(group_by=joined.hospital_id))
+    ranked = ranked.filter(ranked._n < limit)
+    for row in sorted(wh.to_arrow(ranked).to_pylist(), key=lambda r: r["_n"]):
+        out[row["hospital_id"]]["total"] = row.pop("_total")
+        row.pop("_n")
+        out[row.pop("hospital_id")]["findings"].append(row)
+    if wh.has_table("quality_scores"):
+        for row in wh.to_arrow(mine(wh.table("quality_scores"))).to_pylist():
+            out[row["hospital_id"]]["scores"].append(row)
+    for row in wh.to_arrow(mine(wh.table("quality_rule_results"))).to_pylist():
+        out[row["hospital_id"]]["rules"].append(row)
+    return out
 
 
 def write_workbook(wh: Warehouse, path: Path, hospital_id: str | None, *, catalogue: Catalogue,
                    scoring: ScoringSpec, hospital_name: str | None = None,
-                   max_findings: int = DEFAULT_MAX_FINDINGS) -> dict:
-    """Write one hospital's workbook; return ``{"findings": total, "shown": rows written}``."""
+                   max_findings: int = DEFAULT_MAX_FINDINGS, data: dict | None = None) -> dict:
+    """Write one hospital's workbook; return ``{"findings": total, "shown": rows written}``.
+
+    ``data`` is the hospital's entry of :func:`workbook_data` (fetched here when not given).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows, total = _findings(wh, hospital_id, max_findings)
+    data = data if data is not None else workbook_data(wh, [hospital_id], max_findings)[hospital_id]
+    rows, total = data["findings"], data["total"]
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     fmt = {"title": book.add_format({"bold": True, "font_size": 12}),
            "head": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}),
@@ -84,8 +94,8 @@ def write_workbook(wh: Warehouse, path: Path, hospital_id: str | None, *, catalo
            "pct": book.add_format({"num_format": "0.00%"}), "num": book.add_format({"num_format": "0.00"})}
     title = f"{hospital_name or hospital_id or ''} 病案首页质控 Front-page quality control"
     _findings_sheet(book, fmt, title, rows, total, catalogue)
-    _indicator_sheet(book, fmt, title, _scores(wh, hospital_id), scoring)
-    _rules_sheet(book, fmt, _rule_rows(wh, hospital_id), catalogue)
+    _indicator_sheet(book, fmt, title, data["scores"], scoring)
+    _rules_sheet(book, fmt, data["rules"], catalogue)
     book.close()
     return {"findings": total, "shown": len(rows)}
 

@@ -97,10 +97,19 @@ def compute_scores(wh: Warehouse, catalogue: Catalogue, scoring: ScoringSpec, *,
                   if i.kind != "grouped_share" or wh.has_table("stay_groups")]
     per_stay = stay_scores(wh, catalogue, scoring, scheme, indicators)
     metrics = _metrics(per_stay, indicators)
-    by_hospital = per_stay.group_by("hospital_id").aggregate(**metrics).to_pyarrow().to_pylist()
-    by_dept = per_stay.group_by(["hospital_id", "dept"]).aggregate(**metrics).to_pyarrow().to_pylist()
+    # One query per department; every metric is a count or a sum, so the hospital rows (dept NULL) are
+    # the sums of their departments' rows (in a fixed order, so both engines add them up alike).
+    by_dept = sorted(wh.to_arrow(per_stay.group_by(["hospital_id", "dept"]).aggregate(**metrics)).to_pylist(),
+                     key=lambda r: (r["hospital_id"] is None, r["hospital_id"] or "", r["dept"] or ""))
+    by_hospital: dict[str | None, dict] = {}
+    for agg in by_dept:
+        total = by_hospital.setdefault(agg["hospital_id"], {"hospital_id": agg["hospital_id"], "dept": None})
+        for key, value in agg.items():
+            if key not in ("hospital_id", "dept"):
+                total[key] = (total.get(key) or 0) + (value or 0)
+    both = [*by_hospital.values(), *by_dept]
     rows = []
-    for agg in [{**r, "dept": None} for r in by_hospital] + by_dept:
+    for agg in both:
         for ind in indicators:
             num, den = agg[f"n_{ind.id}"], agg[f"d_{ind.id}"]
             value = num / den if den else None
