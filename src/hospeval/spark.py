@@ -32,6 +32,9 @@ from hospeval.errors import WarehouseError
 from hospeval.model import TABLES, table_spec
 from hospeval.warehouse import Data, as_ibis_schema
 
+# Views are per Spark session, not per warehouse: the warehouse that last used a session owns its views,
+# and one that finds another in charge registers its own tables again before it reads or writes.
+_owners: dict[int, SparkWarehouse] = {}
 STAGING = ".__staging"
 OLD = ".__old"
 _session_lock = threading.Lock()
@@ -89,14 +92,17 @@ class SparkWarehouse:
         self._fs.mkdirs(self._jpath(self.root))
         self._tables: set[str] = set()
         self.refresh()
+        _owners[id(self.session)] = self
 
     # -- lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:
         """Drop the work tables; stop the session when this warehouse started it."""
         for name in list(self._scratch):
             self.drop(name)
-        for name in list(self._tables):
-            self.session.catalog.dropTempView(name)
+        if _owners.get(id(self.session)) is self:
+            for name in list(self._tables):
+                self.session.catalog.dropTempView(name)
+            del _owners[id(self.session)]
         if self._owns_session:
             self.session.stop()
 
@@ -112,6 +118,14 @@ class SparkWarehouse:
         raise WarehouseError("this step needs the DuckDB engine (it uses DuckDB SQL); run it with "
                              "--engine duckdb, or pull the Spark results first: hospeval warehouse pull",
                              file=self.root)
+
+    def _activate(self) -> None:
+        """Make this warehouse's tables the session's views (another warehouse may have used the session)."""
+        if _owners.get(id(self.session)) is not self:
+            _owners[id(self.session)] = self
+            self.refresh()
+            for name, frame in self._scratch.items():
+                frame.createOrReplaceTempView(name)
 
     def refresh(self) -> None:
         """(Re)register every table folder under ``root`` as a view."""
@@ -162,10 +176,12 @@ class SparkWarehouse:
     def table(self, name: str) -> ibis.Table:
         """Ibis table expression for one warehouse table."""
         self.require(name)
+        self._activate()
         return self._ibis.table(name)
 
     def _frame(self, data: Data):
         """A Spark DataFrame of ``data`` (an expression on this backend or an Arrow table)."""
+        self._activate()
         if isinstance(data, pa.Table):
             # Straight from Arrow: Ibis' memtable path goes through pandas, which loses NULL decimals.
             return self.session.createDataFrame(data.combine_chunks())

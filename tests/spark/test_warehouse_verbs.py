@@ -104,3 +104,16 @@ def test_arrow_data_with_null_decimals_and_several_chunks_reaches_spark_intact(e
     duck, sw = engines
     assert_same_table(duck.to_arrow("costs"), sw.to_arrow("costs"), name="costs")
     assert sw.to_arrow("costs")["cost"].null_count == 2
+
+
+def test_two_warehouses_on_one_session_each_see_their_own_tables(spark, tmp_path):
+    from hospeval.spark import SparkWarehouse
+
+    a = SparkWarehouse(tmp_path / "a", session=spark)
+    a.replace("stays", pa.table({"stay_id": ["a1", "a2"]}))
+    b = SparkWarehouse(tmp_path / "b", session=spark)
+    b.replace("stays", pa.table({"stay_id": ["b1"]}))
+    assert a.count("stays") == 2 and b.count("stays") == 1
+    b.close()  # closing one must not take the other's views away
+    assert sorted(a.to_arrow("stays")["stay_id"].to_pylist()) == ["a1", "a2"]
+    a.close()
