@@ -137,37 +137,33 @@ def _ingest_on_spark(warehouse, paths: list[Path], profile: str | None, secret: 
 
 def _ingest(warehouse: Warehouse, paths: list[Path], names: list[str], profile: str | None,
             encoding: str | None, secret: str, say: Progress, load_id: str) -> IngestReport:
-    """Stage and write one file at a time inside one transaction, so memory holds one file's staging
-    tables, not the whole call's, and any file that cannot be read still rolls the whole call back.
-    """
     con = warehouse.con
-    reports: list[FileReport] = []
+    staged: list[tuple[FileReport, str, Profile, RawFile]] = []
+    for i, path in enumerate(paths):
+        say(f"reading {path.name}")
+        started = time.time()
+        raw = read_file(con, path, f"__in{i}", encoding)
+        try:
+            prof = load_profile(profile) if profile else detect_profile(raw.headers, str(path))
+        except InputFileError:
+            raw.cleanup()
+            raise
+        say(f"checking {path.name} (profile {prof.name}, {raw.encoding})")
+        report = _stage(con, raw, prof, path, names[i], secret)
+        staged.append((report, raw.name, prof, raw))
+        report_time = time.time() - started
+        say(f"staged {path.name}: {report.rows_loaded:,} good, {report.rows_quarantined:,} quarantined "
+            f"({report_time:.1f}s)")
+    say("writing to the warehouse")
     with warehouse.transaction():
-        for i, path in enumerate(paths):
-            say(f"reading {path.name}")
-            started = time.time()
-            raw = read_file(con, path, f"__in{i}", encoding)
-            try:
-                prof = load_profile(profile) if profile else detect_profile(raw.headers, str(path))
-            except InputFileError:
-                raw.cleanup()
-                raise
-            say(f"checking {path.name} (profile {prof.name}, {raw.encoding})")
-            report = _stage(con, raw, prof, path, names[i], secret)
-            say(f"writing {path.name}: {report.rows_loaded:,} good, {report.rows_quarantined:,} quarantined")
-            _commit(con, report, raw.name, prof, load_id)
-            _drop_staging(con, raw)
-            reports.append(report)
-            say(f"staged {path.name} ({time.time() - started:.1f}s)")
-    return IngestReport(load_id, reports)
-
-
-def _drop_staging(con, raw: RawFile) -> None:
-    name = raw.name
-    for v in (f"{name}_good", f"{name}_rows"):
-        con.execute(f"DROP VIEW IF EXISTS {v}")
-    for t in (name, raw.rejects, raw.rowmap, f"{name}_typed", f"{name}_dup", f"{name}_bad"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+        for report, name, prof, _raw in staged:
+            _commit(con, report, name, prof, load_id)
+    for _report, name, _prof, raw in staged:
+        for v in (f"{name}_good", f"{name}_rows"):
+            con.execute(f"DROP VIEW IF EXISTS {v}")
+        for t in (name, raw.rejects, raw.rowmap, f"{name}_typed", f"{name}_dup", f"{name}_bad"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+    return IngestReport(load_id, [r for r, *_ in staged])
 
 
 def _identifier_headers(prof: Profile, headers: list[str]) -> dict[str, list[str]]:
