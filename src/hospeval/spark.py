@@ -132,10 +132,16 @@ class SparkWarehouse:
         found = set()
         for status in self._fs.listStatus(self._jpath(self.root)):
             name = status.getPath().getName()
-            if status.isDirectory() and not name.endswith((STAGING, OLD)) and not name.startswith(("_", ".")):
+            if (status.isDirectory() and not name.endswith((STAGING, OLD)) and not name.startswith(("_", "."))
+                    and self._is_table(status.getPath())):
                 found.add(name)
                 self._register(name)
         self._tables = found
+
+    def _is_table(self, path) -> bool:
+        """A folder Spark wrote as a table (its ``_SUCCESS`` marker or Parquet parts), not a report folder."""
+        return any(f.getPath().getName() == "_SUCCESS" or f.getPath().getName().endswith(".parquet")
+                   for f in self._fs.listStatus(path))
 
     def _location(self, name: str) -> str:
         return f"{self.root}/{name}"

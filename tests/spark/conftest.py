@@ -93,7 +93,7 @@ def pipeline(province, spark, tmp_path_factory) -> Pipeline:
         before = _tables(province)
         engines = (("duckdb", province), ("spark", sw)) if stage in on_spark else (("duckdb", province),)
         for engine, wh in engines:
-            ctx = RunContext(warehouse=wh, output=root / engine, scheme="chs-drg-1.1")
+            ctx = RunContext(warehouse=wh, output=root / f"out-{engine}", scheme="chs-drg-1.1")
             t0 = time.perf_counter()
             try:
                 run_stage(stage, ctx)

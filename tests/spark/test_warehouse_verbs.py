@@ -117,3 +117,15 @@ def test_two_warehouses_on_one_session_each_see_their_own_tables(spark, tmp_path
     b.close()  # closing one must not take the other's views away
     assert sorted(a.to_arrow("stays")["stay_id"].to_pylist()) == ["a1", "a2"]
     a.close()
+
+
+def test_folders_that_are_not_tables_are_left_alone(spark, tmp_path):
+    from hospeval.spark import SparkWarehouse
+
+    (tmp_path / "w" / "quality").mkdir(parents=True)
+    (tmp_path / "w" / "quality" / "H001.xlsx").write_bytes(b"PK not parquet")
+    with SparkWarehouse(tmp_path / "w", session=spark) as sw:
+        sw.replace("t", pa.table({"x": [1]}))
+        assert sw.tables() == ["t"]
+        sw.refresh()
+        assert sw.tables() == ["t"] and sw.count("t") == 1
