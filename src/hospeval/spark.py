@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from hospeval.errors import WarehouseError
 from hospeval.model import TABLES, table_spec
-from hospeval.warehouse import Data, as_ibis_schema
+from hospeval.warehouse import Data, as_ibis_schema, conform, write_arrow_csv
 
 # Views are per Spark session, not per warehouse: the warehouse that last used a session owns its views,
 # and one that finds another in charge registers its own tables again before it reads or writes.
@@ -263,9 +263,7 @@ class SparkWarehouse:
 
     def _conform(self, name: str, src: ibis.Table) -> ibis.Table:
         """``src`` with the columns, order and types of table ``name``."""
-        target = self.table(name).schema()
-        return src.select(*[src[c].cast(t).name(c) if c in src.columns else ibis.null(t).name(c)
-                            for c, t in target.items()])
+        return conform(src, self.table(name).schema())
 
     def replace_rows(self, name: str, data: Data, where: dict[str, object],
                      schema: ibis.Schema | pa.Schema | None = None) -> int:
@@ -303,12 +301,7 @@ class SparkWarehouse:
 
     def write_csv(self, name_or_expr: str | ibis.Table, path: str | Path) -> Path:
         """Write a table or expression to a UTF-8 CSV file with a header, on the driver."""
-        import pyarrow.csv as pacsv
-
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pacsv.write_csv(self.to_arrow(name_or_expr), path)
-        return path
+        return write_arrow_csv(self.to_arrow(name_or_expr), path)
 
     def tables(self) -> list[str]:
         """Names of the stored tables (work tables excluded)."""

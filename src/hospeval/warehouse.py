@@ -205,19 +205,28 @@ class Warehouse:
                 self.con.execute(f'CREATE TABLE "{name}" AS {self._sql(src)}')
 
     def _insert(self, name: str, src: ibis.Table) -> None:
-        target = self.ibis().table(name).schema()
-        cast = src.select(*[src[c].cast(t).name(c) if c in src.columns else ibis.null(t).name(c)
-                            for c, t in target.items()])
+        cast = conform(src, self.ibis().table(name).schema())
         self.con.execute(f'INSERT INTO "{name}" {self._sql(cast)}')
 
     def write_csv(self, name_or_expr: str | ibis.Table, path: str | Path) -> Path:
         """Write a table or expression to a UTF-8 CSV file with a header."""
-        import pyarrow.csv as pacsv
+        return write_arrow_csv(self.to_arrow(name_or_expr), path)
 
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pacsv.write_csv(self.to_arrow(name_or_expr), path)
-        return path
+
+def conform(src: ibis.Table, target: ibis.Schema) -> ibis.Table:
+    """``src`` with ``target``'s columns, order and types (columns it lacks become NULL)."""
+    return src.select(*[src[c].cast(t).name(c) if c in src.columns else ibis.null(t).name(c)
+                        for c, t in target.items()])
+
+
+def write_arrow_csv(table: pa.Table, path: str | Path) -> Path:
+    """Write an Arrow table to a UTF-8 CSV file with a header, creating the folder."""
+    import pyarrow.csv as pacsv
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pacsv.write_csv(table, path)
+    return path
 
 
 def as_ibis_schema(schema: ibis.Schema | pa.Schema) -> ibis.Schema:
