@@ -1,5 +1,5 @@
-"""Pieces shared by the benchmark scripts: peak memory from /proc, and the ingest benchmarks' synthetic file
-and ``main``.
+"""Pieces shared by the benchmark scripts: peak memory from /proc, the ingest benchmarks' synthetic file and
+``main``, and the OpenDRG record-at-a-time runner.
 
 A script imports it as ``_common`` (Python puts a script's own folder on the path). Only the standard library
 is imported at the top, so that a script that does not need hospeval here does not need it on the path.
@@ -120,3 +120,34 @@ def ingest_main(doc: str, script: str, file_name: str, make_file: Callable[[int,
                              check=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
     show(args, r)
+
+
+# -- OpenDRG -------------------------------------------------------------------------------------------------
+# Run with the snapshot of github.com/OpenDRG/DRG_Python as the working folder: argv[1] a CSV in the
+# golden-sample layout, argv[2] (optional) how many records, the file's repeated with new ids if more.
+# Prints records per second of the grouping loop alone.
+OPENDRG_SCRIPT = r"""
+import csv, sys, time
+from drg_group.chs_drg_11.GroupProxy import GroupProxy
+from drg_group.chs_drg_11.Base import MedicalRecord
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+n = int(sys.argv[2]) if len(sys.argv) > 2 else len(rows)
+as_int = lambda v: int(float(v)) if v.strip() else None
+records = [MedicalRecord(Index=f"{r['record_id']}_{i}", gender=as_int(r["sex"]), age=as_int(r["age_years"]),
+           ageDay=as_int(r["age_days"]), weight=as_int(r["birth_weight_g"]), dept=r["dept_code"],
+           inHospitalTime=as_int(r["los_days"]), leavingType=r["discharge_status"], zdList=r["diagnoses"],
+           ssList=r["procedures"]) for i in range(n // len(rows) + 1) for r in rows][:n]
+proxy = GroupProxy()
+t = time.perf_counter()
+for rec in records:
+    proxy.group(rec)
+print(len(records) / (time.perf_counter() - t))
+"""
+
+
+def opendrg_rate(opendrg: Path, records_csv: Path, n: int | None = None) -> float:
+    """Records per second of OpenDRG's chs_drg_11 grouper on ``records_csv`` (``n`` records, default all), in
+    a separate process with the snapshot ``opendrg`` as its working folder (none of it is part of hospeval)."""
+    argv = [sys.executable, "-c", OPENDRG_SCRIPT, str(records_csv), *([str(n)] if n is not None else [])]
+    out = subprocess.run(argv, cwd=opendrg, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])

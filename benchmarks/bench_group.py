@@ -17,11 +17,12 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import opendrg_rate
 
 from hospeval.group.warehouse_run import group_warehouse
 from hospeval.paths import data_root
@@ -30,35 +31,9 @@ from hospeval.warehouse import Warehouse
 RELATIVE = "shared/reference/chs-drg-1.1/golden-sample.csv"
 GOLDEN = next((p / RELATIVE for p in data_root().parents if (p / RELATIVE).exists()), None)
 
-OPENDRG_SCRIPT = r"""
-import csv, sys, time
-from drg_group.chs_drg_11.GroupProxy import GroupProxy
-from drg_group.chs_drg_11.Base import MedicalRecord
-n = int(sys.argv[2])
-rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
-as_int = lambda v: int(v) if v.strip() else None
-records = [MedicalRecord(Index=f"{r['record_id']}_{i}", gender=as_int(r["sex"]), age=as_int(r["age_years"]),
-           ageDay=as_int(r["age_days"]), weight=as_int(r["birth_weight_g"]), dept=r["dept_code"],
-           inHospitalTime=as_int(r["los_days"]), leavingType=r["discharge_status"], zdList=r["diagnoses"],
-           ssList=r["procedures"]) for i in range(n // len(rows) + 1) for r in rows][:n]
-proxy = GroupProxy()
-t = time.perf_counter()
-for rec in records:
-    proxy.group(rec)
-print(n / (time.perf_counter() - t))
-"""
-
-
 def peak_rss_mb() -> float:
     """Peak resident memory of this process (MB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def opendrg_rate(opendrg: Path, n: int) -> float:
-    """Records per second of OpenDRG's grouper, in a separate process with its own snapshot on the path."""
-    out = subprocess.run([sys.executable, "-c", OPENDRG_SCRIPT, str(GOLDEN), str(n)], cwd=opendrg,
-                         capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
 
 
 def build_warehouse(wh: Warehouse, stays: int) -> None:
@@ -96,7 +71,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores")
     theirs = None
     if not args.skip_opendrg:
-        theirs = opendrg_rate(args.opendrg, args.opendrg_records)
+        theirs = opendrg_rate(args.opendrg, GOLDEN, args.opendrg_records)
         print(f"OpenDRG record-at-a-time: {args.opendrg_records} records, {theirs:,.0f} records/s")
     with tempfile.TemporaryDirectory() as tmp:
         # same records, small: ours on the OpenDRG sample size

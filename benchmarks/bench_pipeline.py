@@ -36,25 +36,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from _common import opendrg_rate
+
 STAGES = ("ingest", "quality", "group", "reference", "indicators", "evaluate", "payment")
 SECRET = "benchmark-secret"
-
-OPENDRG_SCRIPT = r"""
-import csv, sys, time
-from drg_group.chs_drg_11.GroupProxy import GroupProxy
-from drg_group.chs_drg_11.Base import MedicalRecord
-rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
-as_int = lambda v: int(float(v)) if v.strip() else None
-records = [MedicalRecord(Index=r["record_id"], gender=as_int(r["sex"]), age=as_int(r["age_years"]),
-           ageDay=as_int(r["age_days"]), weight=as_int(r["birth_weight_g"]), dept=r["dept_code"],
-           inHospitalTime=as_int(r["los_days"]), leavingType=r["discharge_status"], zdList=r["diagnoses"],
-           ssList=r["procedures"]) for r in rows]
-proxy = GroupProxy()
-t = time.perf_counter()
-for rec in records:
-    proxy.group(rec)
-print(len(records) / (time.perf_counter() - t))
-"""
 
 
 # -- measuring -------------------------------------------------------------------------------------------
@@ -270,12 +255,6 @@ def opendrg_ratio_input(data: Path, base: int, records: int) -> Path:
                    coalesce(d.diagnoses, '') AS diagnoses, coalesce(p.procedures, '') AS procedures
             FROM s LEFT JOIN d USING (stay_id) LEFT JOIN p USING (stay_id)) TO '{path}' (HEADER)""")
     return path
-
-
-def opendrg_rate(opendrg: Path, records_csv: Path) -> float:
-    out = subprocess.run([sys.executable, "-c", OPENDRG_SCRIPT, str(records_csv)], cwd=opendrg,
-                         capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
 
 
 # -- the run -------------------------------------------------------------------------------------------------
