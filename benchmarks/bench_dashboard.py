@@ -30,6 +30,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import httpx
+from _common import hwm_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-password-1"
@@ -120,16 +121,6 @@ def wait_for(base: str, proc: subprocess.Popen, seconds: float = 120) -> None:
     raise SystemExit("server did not start")
 
 
-def peak_rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
-
-
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -182,7 +173,7 @@ def main() -> None:
         for t in threads:
             t.join()
         wall = time.perf_counter() - t0
-        rss = peak_rss_mb(server.pid)
+        rss = hwm_mb(server.pid) or float("nan")
     finally:
         server.terminate()
         server.wait(10)

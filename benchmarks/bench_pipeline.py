@@ -36,7 +36,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _common import opendrg_rate
+from _common import hwm_mb, opendrg_rate
 
 STAGES = ("ingest", "quality", "group", "reference", "indicators", "evaluate", "payment")
 SECRET = "benchmark-secret"
@@ -61,16 +61,6 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-def _hwm_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
 def cpu_seconds() -> float:
     """CPU seconds (user + system, all threads) of this process plus its live descendants (the Spark JVM).
 
@@ -92,7 +82,7 @@ def cpu_seconds() -> float:
 def peak_mb() -> float:
     """Peak resident memory of this process plus its live descendants (the Spark JVM), in MB."""
     me = os.getpid()
-    return _hwm_mb(me) + sum(_hwm_mb(p) for p in _descendants(me))
+    return sum(hwm_mb(p) or 0.0 for p in (me, *_descendants(me)))
 
 
 # -- data ------------------------------------------------------------------------------------------------
