@@ -114,6 +114,41 @@ def test_failure_while_writing_rolls_everything_back(warehouse, tmp_path, monkey
     assert warehouse.count("ingest_loads") == 1
 
 
+def parked(wh):
+    return [r[0] for r in wh.con.execute("SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, "
+                                         "?)", [load.PARKED_PREFIX]).fetchall()]
+
+
+def test_parked_rows_are_dropped_after_a_load_and_after_a_failed_one(warehouse, tmp_path, monkeypatch):
+    ingest_files(warehouse, [write(tmp_path / "a.csv", N041_HEADER, N041_ROWS)], secret="k")
+    assert parked(warehouse) == []
+    junk = tmp_path / "b.xlsx"
+    junk.write_bytes(b"this is not a workbook")
+    with pytest.raises(InputFileError):  # the first file is parked before the second one fails
+        ingest_files(warehouse, [write(tmp_path / "c.csv", N041_HEADER, N041_ROWS), junk], secret="k")
+    assert parked(warehouse) == []
+    monkeypatch.setattr(load, "_commit", lambda *a: (_ for _ in ()).throw(RuntimeError("disk full")))
+    with pytest.raises(RuntimeError):
+        ingest_files(warehouse, [write(tmp_path / "d.csv", N041_HEADER, N041_ROWS)], secret="k")
+    assert parked(warehouse) == []
+
+
+def test_leftovers_of_a_killed_load_are_cleared(warehouse, tmp_path):
+    warehouse.con.execute(f"CREATE TABLE {load.PARKED_PREFIX}dead_0_good AS SELECT 1 AS x")
+    ingest_files(warehouse, [write(tmp_path / "a.csv", N041_HEADER, N041_ROWS)], secret="k")
+    assert parked(warehouse) == []
+
+
+def test_same_stay_in_two_files_of_one_call_the_later_file_wins(warehouse, tmp_path):
+    first = write(tmp_path / "a.csv", ZH_HEADER, ZH_ROWS)
+    later = write(tmp_path / "b.csv", ZH_HEADER, [ZH_ROWS[0].replace(",8000,", ",9100,").replace(",E11.900", ",")])
+    ingest_files(warehouse, [first, later], secret="k")
+    con = warehouse.con
+    assert con.execute("SELECT count(*), sum(cost_total) FROM stays").fetchone() == (2, 12100)
+    # the later file's row has no secondary diagnosis; the earlier file's E11.900 must not survive
+    assert con.execute("SELECT count(*) FROM stay_diagnoses WHERE code = 'E11.900'").fetchone()[0] == 0
+
+
 def test_no_clear_identifier_reaches_any_table(warehouse, tmp_path):
     ingest_files(warehouse, [write(tmp_path / "a.csv", N041_HEADER, N041_ROWS + ["x,y"])], secret="k")
     clear = ["张三", "李四", "王五", "110101199001011234", "13800138000", "北京市", "BA0001", "BA0002"]

@@ -1,8 +1,9 @@
 """``ingest_files``: load files into the canonical tables, atomically, with quarantine and reconciliation.
 
 For each file: read (readers) -> pick a header profile -> stage typed rows with their errors (transform)
--> pseudonymise -> split good rows from quarantined ones. All files of one call are then written in a
-single transaction: either every file's good rows, quarantine rows and load log land, or nothing does.
+-> pseudonymise -> split good rows from quarantined ones; the typed rows are parked in a plain table of
+the warehouse file, so memory holds one file's raw text at a time. All files of one call are then written in a single
+transaction: either every file's good rows, quarantine rows and load log land, or nothing does.
 Reloading a file replaces its stays (keyed by the derived stay id) instead of duplicating them.
 """
 
@@ -138,32 +139,51 @@ def _ingest_on_spark(warehouse, paths: list[Path], profile: str | None, secret: 
 def _ingest(warehouse: Warehouse, paths: list[Path], names: list[str], profile: str | None,
             encoding: str | None, secret: str, say: Progress, load_id: str) -> IngestReport:
     con = warehouse.con
-    staged: list[tuple[FileReport, str, Profile, RawFile]] = []
-    for i, path in enumerate(paths):
-        say(f"reading {path.name}")
-        started = time.time()
-        raw = read_file(con, path, f"__in{i}", encoding)
-        try:
-            prof = load_profile(profile) if profile else detect_profile(raw.headers, str(path))
-        except InputFileError:
-            raw.cleanup()
-            raise
-        say(f"checking {path.name} (profile {prof.name}, {raw.encoding})")
-        report = _stage(con, raw, prof, path, names[i], secret)
-        staged.append((report, raw.name, prof, raw))
-        report_time = time.time() - started
-        say(f"staged {path.name}: {report.rows_loaded:,} good, {report.rows_quarantined:,} quarantined "
-            f"({report_time:.1f}s)")
-    say("writing to the warehouse")
-    with warehouse.transaction():
-        for report, name, prof, _raw in staged:
-            _commit(con, report, name, prof, load_id)
-    for _report, name, _prof, raw in staged:
-        for v in (f"{name}_good", f"{name}_rows"):
-            con.execute(f"DROP VIEW IF EXISTS {v}")
-        for t in (name, raw.rejects, raw.rowmap, f"{name}_typed", f"{name}_dup", f"{name}_bad"):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
-    return IngestReport(load_id, [r for r, *_ in staged])
+    _drop_parked(con, None)  # a run killed between parking and writing left its parked rows behind
+    parked: list[tuple[FileReport, str, Profile]] = []
+    try:
+        for i, path in enumerate(paths):
+            say(f"reading {path.name}")
+            started = time.time()
+            raw = read_file(con, path, f"__in{i}", encoding)
+            try:
+                prof = load_profile(profile) if profile else detect_profile(raw.headers, str(path))
+            except InputFileError:
+                raw.cleanup()
+                raise
+            say(f"checking {path.name} (profile {prof.name}, {raw.encoding})")
+            report = _stage(con, raw, prof, path, names[i], secret, f"{PARKED_PREFIX}{load_id}_{i}")
+            parked.append((report, raw, prof))
+            say(f"staged {path.name}: {report.rows_loaded:,} good, {report.rows_quarantined:,} quarantined "
+                f"({time.time() - started:.1f}s)")
+        say("writing to the warehouse")
+        with warehouse.transaction():
+            for report, raw, prof in parked:
+                _commit(con, report, raw.name, prof, load_id)
+    finally:
+        for _report, raw, _prof in parked:
+            _drop_staging(con, raw)
+        _drop_parked(con, load_id)
+    return IngestReport(load_id, [r for r, *_ in parked])
+
+
+PARKED_PREFIX = "__ingest_parked_"
+
+
+def _drop_staging(con, raw: RawFile) -> None:
+    name = raw.name
+    for v in (f"{name}_good", f"{name}_rows"):
+        con.execute(f"DROP VIEW IF EXISTS {v}")
+    for t in (name, raw.rejects, raw.rowmap, f"{name}_dup", f"{name}_bad"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def _drop_parked(con, load_id: str | None) -> None:
+    """Drop the parked tables of one load (or of every load: leftovers of a killed run)."""
+    pattern = PARKED_PREFIX + (f"{load_id}_" if load_id else "")
+    for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND "
+                                "starts_with(table_name, ?)", [pattern]).fetchall():
+        con.execute(f'DROP TABLE IF EXISTS "{table}"')
 
 
 def _identifier_headers(prof: Profile, headers: list[str]) -> dict[str, list[str]]:
@@ -171,8 +191,16 @@ def _identifier_headers(prof: Profile, headers: list[str]) -> dict[str, list[str
     return {kind: [norm[h] for h in hs if h in norm] for kind, hs in prof.identifiers.items()}
 
 
-def _stage(con, raw: RawFile, prof: Profile, path: Path, source_name: str, secret: str) -> FileReport:
-    """Stage one file: one wide scan into ``<name>_typed``, then narrow tables and views for the rest."""
+def _stage(con, raw: RawFile, prof: Profile, path: Path, source_name: str, secret: str,
+           typed: str) -> FileReport:
+    """Stage one file: one wide scan into the table ``typed``, then narrow tables and views for the rest.
+
+    ``typed`` is a plain table of the warehouse file, not a temporary one: temporary tables live in memory
+    until the connection ends, and a call loading many files (a province's year) must hold only one file's
+    raw text at a time. The raw copy is dropped as soon as ``typed`` is built; what stays in memory per
+    file is narrow (row map, duplicate keys, quarantined rows). Nothing reaches the canonical tables
+    before the one write transaction, and :func:`_drop_parked` removes the typed tables either way.
+    """
     name = raw.name
     id_headers = _identifier_headers(prof, raw.headers)
     derived = None
@@ -188,21 +216,24 @@ def _stage(con, raw: RawFile, prof: Profile, path: Path, source_name: str, secre
     else:
         keys = list(table_spec(prof.target).primary_key)
     try:
-        con.execute(build_staging_sql(raw.source, f"{name}_typed", prof, raw.headers, id_headers,
+        con.execute(build_staging_sql(raw.source, typed, prof, raw.headers, id_headers, temp=False,
                                       check_encoding=raw.replaced_bytes, numbered=raw.numbered, derived=derived))
     except duckdb.Error as exc:
         raw.cleanup()
         raise InputFileError(f"cannot read the file: {str(exc).splitlines()[0]}", file=str(path)) from exc
-    raw.finish(con, con.execute(f"SELECT count(*) FROM {name}_typed").fetchone()[0])
+    raw.finish(con, con.execute(f"SELECT count(*) FROM {typed}").fetchone()[0])
+    con.execute(f"DROP TABLE IF EXISTS {name}")  # the raw text (XLSX, Parquet); typed has all it is needed for
     n_rejects = con.execute(f"SELECT count(*) FROM {raw.rejects}").fetchone()[0]
-    rows = (f"SELECT t.*, m.__row FROM {name}_typed t JOIN {raw.rowmap} m USING (__k)" if n_rejects
-            else f"SELECT *, __k AS __row FROM {name}_typed")
+    if not n_rejects:
+        con.execute(f"DROP TABLE IF EXISTS {raw.rowmap}")
+    rows = (f"SELECT t.*, m.__row FROM {typed} t JOIN {raw.rowmap} m USING (__k)" if n_rejects
+            else f"SELECT *, __k AS __row FROM {typed}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW {name}_rows AS {rows}")
     # Within one file, the first row of a key wins; the others are quarantined as duplicates.
     key_sql = ", ".join(q(k) for k in keys)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {name}_dup AS SELECT __k FROM (SELECT __k, row_number() OVER "
-        f"(PARTITION BY {key_sql} ORDER BY __k) AS n FROM {name}_typed WHERE __errors IS NULL) WHERE n > 1")
+        f"(PARTITION BY {key_sql} ORDER BY __k) AS n FROM {typed} WHERE __errors IS NULL) WHERE n > 1")
     con.execute(f"CREATE OR REPLACE TEMP VIEW {name}_good AS SELECT * FROM {name}_rows "
                 f"WHERE __errors IS NULL AND __k NOT IN (SELECT __k FROM {name}_dup)")
     con.execute(

@@ -146,8 +146,8 @@ def slot_fields(profile: Profile, headers: list[str], kind: str) -> dict[int, li
 
 def build_staging_sql(source: str, out_table: str, profile: Profile, headers: list[str],
                       id_headers: dict[str, list[str]], check_encoding: bool = False,
-                      numbered: bool = True, derived: dict[str, str] | None = None) -> str:
-    """``CREATE TEMP TABLE out_table`` from ``source`` (which has ``__k`` and the file's headers).
+                      numbered: bool = True, derived: dict[str, str] | None = None, temp: bool = True) -> str:
+    """``CREATE TEMP TABLE out_table`` (a plain table when ``temp`` is false) from ``source`` (which has ``__k`` and the file's headers).
 
     Inner query: raw text and typed value of every field. Outer query: the typed values, and, only for
     rows with a problem, the list of every error (``__errors``) and the row's mapped fields as JSON
@@ -198,4 +198,4 @@ def build_staging_sql(source: str, out_table: str, profile: Profile, headers: li
     query = f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {source})"
     if not numbered:
         query = f"SELECT row_number() OVER () AS __k, * FROM ({query})"
-    return f"CREATE OR REPLACE TEMP TABLE {out_table} AS {query}"
+    return f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {out_table} AS {query}"
