@@ -149,6 +149,21 @@ def test_same_stay_in_two_files_of_one_call_the_later_file_wins(warehouse, tmp_p
     assert con.execute("SELECT count(*) FROM stay_diagnoses WHERE code = 'E11.900'").fetchone()[0] == 0
 
 
+def test_reload_over_stored_stays_in_several_files(warehouse, tmp_path):
+    """Stored stays reloaded by any file of a call are replaced once; a stay in two files of the call
+    keeps the later file's row and diagnoses; stays the call does not mention are untouched."""
+    ingest_files(warehouse, [write(tmp_path / "a.csv", ZH_HEADER, ZH_ROWS)], secret="k")
+    third = "H001,BA3,王五,1,男,50,2024-05-03,2024-05-05,0301,2,1,500,K35.800,"
+    b = write(tmp_path / "b.csv", ZH_HEADER, [ZH_ROWS[0].replace(",8000,", ",7000,")])
+    c = write(tmp_path / "c.csv", ZH_HEADER, [ZH_ROWS[0].replace(",8000,", ",9100,").replace(",E11.900", ","),
+                                              third])
+    ingest_files(warehouse, [b, c], secret="k")
+    con = warehouse.con
+    assert sorted(con.execute("SELECT cost_total FROM stays").fetchall()) == [(500,), (3000,), (9100,)]
+    assert sorted(r[0] for r in con.execute("SELECT code FROM stay_diagnoses").fetchall()) == [
+        "I10.x00", "I21.000", "K35.800"]
+
+
 def test_no_clear_identifier_reaches_any_table(warehouse, tmp_path):
     ingest_files(warehouse, [write(tmp_path / "a.csv", N041_HEADER, N041_ROWS + ["x,y"])], secret="k")
     clear = ["张三", "李四", "王五", "110101199001011234", "13800138000", "北京市", "BA0001", "BA0002"]
