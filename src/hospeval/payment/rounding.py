@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 
-import ibis
 import ibis.expr.types as ir
 
 NUDGE = 1.0 + 2.0 ** -48  # exactly representable; moves a value by 16 units in its last place at most
@@ -52,26 +51,3 @@ def round_half_up(value: float, digits: int) -> float:
     whole += abs(scaled) - whole >= 0.5  # exact: the fraction of a double below 2^52 is a double
     return float(int(math.copysign(whole, scaled))) / 10.0 ** digits
 
-
-def ranked(t: ir.Table, columns: list[str], by: str) -> ir.Table:
-    """``t`` with ``<column>__rank`` (0-based, NULLs last) and ``<column>__n`` (non-NULL count) per ``by``."""
-    extra = {}
-    for c in columns:
-        extra[f"{c}__rank"] = ibis.row_number().over(group_by=by, order_by=[t[c].isnull(), t[c]])
-        extra[f"{c}__n"] = t[c].count().over(group_by=by)
-    return t.mutate(**extra)
-
-
-def exact_quantile_parts(t: ir.Table, column: str, q: float, name: str) -> dict[str, ir.Scalar]:
-    """Aggregates of a :func:`ranked` table from which :func:`exact_quantile` interpolates."""
-    pos = (t[f"{column}__n"] - 1).cast("float64") * q
-    rank = t[f"{column}__rank"]
-    return {f"{name}__lo": t[column].max(where=rank == pos.floor()),
-            f"{name}__hi": t[column].max(where=rank == pos.ceil()),
-            f"{name}__frac": (pos - pos.floor()).max()}
-
-
-def exact_quantile(a: ir.Table, name: str) -> ir.FloatingValue:
-    """The percentile from the aggregates of :func:`exact_quantile_parts`."""
-    lo, hi, frac = a[f"{name}__lo"], a[f"{name}__hi"], a[f"{name}__frac"]
-    return lo * (1.0 - frac) + hi * frac
