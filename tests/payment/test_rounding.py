@@ -54,7 +54,7 @@ MANTISSA = 10 ** 14  # 6 decimals below 1e8: at most 14 significant digits, the 
 
 @st.composite
 def decimal_and_digits(draw) -> tuple[Decimal, int]:
-    """A decimal of at most 6 places below 1e8, often exactly on a half of the last kept digit or next to it."""
+    """A decimal of at most 6 places below 1e8, often on a half of the last kept digit or next to it."""
     digits = draw(st.sampled_from([2, 4]))
     unit = 10 ** (6 - digits)  # the kept last digit, in millionths
     kind = draw(st.sampled_from(["any", "half", "near half"]))

@@ -9,9 +9,10 @@ A decimal half such as 1.005 or 0.285 x 100 reaches the engine a few units in th
 half (100.49999999999999), and a payment computed from weights and rates carries a few more such units,
 so ``x * 10^d`` is first scaled up by ``1 + 2^-48`` (16 to 32 units in the last place): a value within that
 hair of a half moves past it and is rounded away from zero, as ``decimal.ROUND_HALF_UP`` rounds the
-decimal. No other value crosses a half: a decimal of at most 14 significant digits that is not a half lies at least
-1e-14 of its size away from one. So ``round_to`` is the decimal half-up rounding of any value written
-with at most 14 significant digits (e.g. up to 6 decimals below 1e8), on both engines, bit for bit.
+decimal. No other value crosses a half: a decimal of at most 14 significant digits that is not a half
+lies at least 1e-14 of its size away from one. So ``round_to`` is the decimal half-up rounding of any
+value written with at most 14 significant digits (e.g. up to 6 decimals below 1e8), on both engines,
+bit for bit.
 :func:`round_half_up` does the same operations in Python, for amounts computed outside the engine.
 """
 
