@@ -32,6 +32,7 @@ from hospeval.errors import InputFileError, SchemaError
 from hospeval.model import metrics
 from hospeval.paths import data_dir
 from hospeval.payment.operations import stay_costs
+from hospeval.payment.rounding import round_to
 from hospeval.payment.store import scalars, write_scratch, write_table
 from hospeval.warehouse import Warehouse
 
@@ -146,7 +147,7 @@ def execution(wh: Warehouse, spec: OperationsSpec, budget: ir.Table) -> ir.Table
     variance = j.actual - j.budget
     rate = j.actual / j.budget.nullif(0.0)
     flagged = ((rate - 1.0).abs() > spec.variance_threshold).fill_null(False)
-    return j.mutate(variance=variance.round(2), execution_rate=rate.round(4), flagged=flagged).order_by(
+    return j.mutate(variance=round_to(variance, 2), execution_rate=round_to(rate, 4), flagged=flagged).order_by(
         ["hospital_id", "period", "line"])
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from hospeval.payment.rounding import round_to
 from hospeval.payment.spec import CapitationRules
 
 
@@ -39,19 +40,19 @@ def settle_capitation(spend: ir.Table, rules: CapitationRules, run_id: str) -> i
     """
     fallback = ibis.literal(float(rules.default_population))
     if rules.admission_rate and "patients" in spend.columns:
-        fallback = (spend.patients.cast("float64") / rules.admission_rate).round()
+        fallback = round_to(spend.patients.cast("float64") / rules.admission_rate, 0)
     listed = [(k, ibis.literal(float(v))) for k, v in rules.population.items()]
     population = spend.consortium_id.cases(*listed, else_=fallback) if listed else fallback
     budget = population * rules.per_capita
     balance = budget - spend.actual
     over_ratio = ibis.greatest(spend.actual - budget, 0.0) / budget.nullif(0.0)
-    fund_extra = (fund_share_of_overspend(over_ratio.fill_null(0.0), rules) * budget).round(2)
-    retained = (ibis.greatest(balance, 0.0) * rules.surplus_retained).round(2)
-    fund_payment = ibis.ifelse(balance >= 0, spend.actual + retained, budget + fund_extra).round(2)
+    fund_extra = round_to(fund_share_of_overspend(over_ratio.fill_null(0.0), rules) * budget, 2)
+    retained = round_to(ibis.greatest(balance, 0.0) * rules.surplus_retained, 2)
+    fund_payment = round_to(ibis.ifelse(balance >= 0, spend.actual + retained, budget + fund_extra), 2)
     return spend.select(
         run_id=ibis.literal(run_id), consortium_id=spend.consortium_id,
         population=population.cast("int64"), per_capita=ibis.literal(rules.per_capita),
-        budget=budget.round(2), actual=spend.actual.round(2), balance=balance.round(2),
+        budget=round_to(budget, 2), actual=round_to(spend.actual, 2), balance=round_to(balance, 2),
         overspend_ratio=over_ratio, fund_extra=fund_extra, retained=retained,
-        fund_payment=fund_payment, consortium_result=(fund_payment - spend.actual).round(2),
+        fund_payment=fund_payment, consortium_result=round_to(fund_payment - spend.actual, 2),
     ).order_by("consortium_id")

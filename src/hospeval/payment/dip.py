@@ -23,6 +23,7 @@ import ibis
 import ibis.expr.types as ir
 
 from hospeval.payment.cases import bed_day, mapped
+from hospeval.payment.rounding import round_half_up, round_to
 from hospeval.payment.spec import DipBand, DipRules, PaymentRules
 from hospeval.payment.store import scalars, write_scratch
 from hospeval.warehouse import Warehouse
@@ -143,11 +144,11 @@ def settle_dip(wh: Warehouse, cases: ir.Table, rules: PaymentRules, run_id: str,
                               cost=in_budget.ifelse(p.cost, 0.0).sum()))
     total_points, dip_cost = float(tot.get("points") or 0.0), float(tot.get("cost") or 0.0)
     budget = dip.budget_amount if dip.budget_amount is not None else dip_cost * (dip.budget_share_of_cost or 0.0)
-    budget = round(budget, 2)
+    budget = round_half_up(budget, 2)  # as round_to would in the engine
     pv = budget / total_points if total_points else 0.0
     rows = _apportion(p, pv, round(budget * 100) if total_points else 0)
     in_budget = rows.case_type != "bed_day"
-    payment = in_budget.ifelse(rows.cents.cast("float64") / 100.0, rows.bed_pay.round(2))
+    payment = in_budget.ifelse(rows.cents.cast("float64") / 100.0, round_to(rows.bed_pay, 2))
     out = rows.select(
         run_id=ibis.literal(run_id),
         method=ibis.ifelse(in_budget, "dip", "bed_day"),
@@ -155,7 +156,7 @@ def settle_dip(wh: Warehouse, cases: ir.Table, rules: PaymentRules, run_id: str,
         stay_id=rows.stay_id, hospital_id=rows.hospital_id,
         drg=ibis.null("string"), dip_group=rows.dip_group,
         case_type=rows.case_type, units=rows.points, cost=rows.cost,
-        payment=payment, surplus=(payment - rows.cost).round(2), review=rows.review,
+        payment=payment, surplus=round_to(payment - rows.cost, 2), review=rows.review,
     )
     return out, DipPointValue(budget=budget, total_points=total_points, point_value=pv, dip_cost=dip_cost)
 

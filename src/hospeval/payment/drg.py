@@ -13,6 +13,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from hospeval.payment.cases import bed_day, mapped, pay
+from hospeval.payment.rounding import round_to
 from hospeval.payment.scenario import Scenario
 from hospeval.payment.spec import DispositionRule, DrgRules, Method, PaymentRules
 from hospeval.payment.store import write_scratch
@@ -96,7 +97,7 @@ def settle_drg(cases: ir.Table, weights: ir.Table, rules: PaymentRules, run_id: 
     ))
     # Stage 3: the payment of the case type's method.
     common = {"standard": t.standard, "cost": t.cost, "los": t.los_days, "mean_los": t.mean_los}
-    t = t.mutate(payment=t.case_type.cases(
+    t = t.mutate(payment=round_to(t.case_type.cases(
         ("bed_day", t.bed_pay),
         ("ungroupable", pay(drg.ungroupable, **common)),
         ("death", pay(drg.death.pay, **common)),
@@ -104,7 +105,7 @@ def settle_drg(cases: ir.Table, weights: ir.Table, rules: PaymentRules, run_id: 
         ("high_outlier", pay(drg.high_outlier.pay, threshold=t.high_thr, **common)),
         ("low_outlier", pay(drg.low_outlier.pay, threshold=t.low_thr, **common)),
         else_=pay(NORMAL, **common),
-    ).round(2))
+    ), 2))
     return t.select(
         run_id=ibis.literal(run_id),
         method=ibis.ifelse(t.case_type == "bed_day", "bed_day", "drg"),
@@ -113,6 +114,6 @@ def settle_drg(cases: ir.Table, weights: ir.Table, rules: PaymentRules, run_id: 
         drg=t.drg, dip_group=ibis.null("string"),
         case_type=t.case_type,
         units=ibis.ifelse(t.grouped, t.relative_weight, ibis.null("float64")),
-        cost=t.cost, payment=t.payment, surplus=(t.payment - t.cost).round(2),
+        cost=t.cost, payment=t.payment, surplus=round_to(t.payment - t.cost, 2),
         review=ibis.literal(False),
     )

@@ -17,6 +17,7 @@ import ibis
 import ibis.expr.types as ir
 
 from hospeval.model import table_spec
+from hospeval.payment.rounding import round_to
 from hospeval.payment.store import write_scratch, write_table
 from hospeval.warehouse import Warehouse
 
@@ -83,8 +84,8 @@ def revenue_structure(wh: Warehouse) -> ir.Table:
                               amount=a[g], total=a.total))
     u = ibis.union(*parts)
     u = u.filter(u.amount.notnull())
-    return u.mutate(amount=u.amount.round(2), total=u.total.round(2),
-                    share=(u.amount / u.total.nullif(0.0)).round(4)).order_by(["hospital_id", "period", "source", "line"])
+    return u.mutate(amount=round_to(u.amount, 2), total=round_to(u.total, 2),
+                    share=round_to(u.amount / u.total.nullif(0.0), 4)).order_by(["hospital_id", "period", "source", "line"])
 
 
 def _weights(wh: Warehouse, scheme: str) -> ir.Table | None:
@@ -120,15 +121,15 @@ def efficiency(wh: Warehouse, scheme: str = "chs-drg-1.1") -> ir.Table:
     open_days = j.bed_days_open.fill_null(beds * days_in_year)
     occupied = j.bed_days_occupied.fill_null(j.los_total)
     return j.select(
-        "hospital_id", "period", "discharges", cost=j.cost.round(2),
-        cost_per_case=(j.cost / j.discharges.nullif(0)).round(2),
-        total_weight=j.total_weight.round(4),
-        cost_per_weight=(j.cost / j.total_weight.nullif(0.0)).round(2),
-        avg_los=(j.los_total / j.discharges.nullif(0)).round(2),
+        "hospital_id", "period", "discharges", cost=round_to(j.cost, 2),
+        cost_per_case=round_to(j.cost / j.discharges.nullif(0), 2),
+        total_weight=round_to(j.total_weight, 4),
+        cost_per_weight=round_to(j.cost / j.total_weight.nullif(0.0), 2),
+        avg_los=round_to(j.los_total / j.discharges.nullif(0), 2),
         beds=beds, bed_days_open=open_days, bed_days_occupied=occupied,
-        occupancy=(occupied / open_days.nullif(0.0)).round(4),
-        turnover=(j.discharges / beds.nullif(0.0)).round(2),
-        energy_per_10k_income=(j.expense_energy / (j.revenue_total / 10000.0).nullif(0.0)).round(2),
+        occupancy=round_to(occupied / open_days.nullif(0.0), 4),
+        turnover=round_to(j.discharges / beds.nullif(0.0), 2),
+        energy_per_10k_income=round_to(j.expense_energy / (j.revenue_total / 10000.0).nullif(0.0), 2),
     ).order_by(["hospital_id", "period"])
 
 

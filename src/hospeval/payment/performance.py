@@ -25,6 +25,7 @@ import yaml
 
 from hospeval.errors import SchemaError
 from hospeval.paths import data_dir
+from hospeval.payment.rounding import round_to
 from hospeval.payment.store import write_table
 from hospeval.warehouse import Warehouse
 
@@ -156,15 +157,15 @@ def scores(wh: Warehouse, spec: PerformanceSpec | None = None) -> ir.Table:
         unit = a[keys[-1]].cast("string")
         m = a.select(
             level=ibis.literal(level), hospital_id=a.hospital_id, dept=a.discharge_dept.cast("string"),
-            unit_id=unit, cases=a.cases, total_weight=a.total_weight.round(4),
-            cmi=(a.total_weight / a.cases.nullif(0)).round(4), cost_index=a.cost_index.round(4),
-            time_index=a.time_index.round(4),
-            weight_share=(a.total_weight / a.hospital_weight.nullif(0.0)).round(4),
-            deaths=a.deaths, mortality=(a.deaths / a.cases.nullif(0)).round(4),
-            quality_penalty=(a.penalty / a.cases.nullif(0) * 100.0).round(4),
+            unit_id=unit, cases=a.cases, total_weight=round_to(a.total_weight, 4),
+            cmi=round_to(a.total_weight / a.cases.nullif(0), 4), cost_index=round_to(a.cost_index, 4),
+            time_index=round_to(a.time_index, 4),
+            weight_share=round_to(a.total_weight / a.hospital_weight.nullif(0.0), 4),
+            deaths=a.deaths, mortality=round_to(a.deaths / a.cases.nullif(0), 4),
+            quality_penalty=round_to(a.penalty / a.cases.nullif(0) * 100.0, 4),
         )
         score = compile_formula(spec.score, {k: m[k].cast("float64") for k in METRICS})
-        parts.append(m.mutate(score=score.round(2)))
+        parts.append(m.mutate(score=round_to(score, 2)))
     return ibis.union(*parts).order_by(["level", "hospital_id", "dept", "unit_id"])
 
 

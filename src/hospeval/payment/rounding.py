@@ -1,49 +1,54 @@
-"""Rounding and exact percentiles that give the same bits on DuckDB and Spark.
+"""Rounding that gives the same bits on DuckDB and Spark, and the decimal answer at a half.
 
 SQL ``ROUND(x, d)`` on a double differs between the engines: DuckDB rounds ``x * 10^d`` in binary
 (``std::round``), Spark rounds the shortest decimal form of ``x`` half-up (``BigDecimal``), so a cost
 stored as 1.005 (binary 1.00499...) is 1.0 on DuckDB and 1.01 on Spark. Rounding ``x * 10^d`` to a whole
-number agrees on both engines (the shortest decimal form of a double never lies across a .5 from it), and
-it is exactly what DuckDB's ``ROUND(x, d)`` computes, so DuckDB results do not change.
+number agrees on both engines (the shortest decimal form of a double never lies across a .5 from it).
 
-The exact continuous percentile is compiled from ranks instead of ``quantile_cont`` / ``percentile``:
-both interpolate linearly between the order statistics at ``(n - 1) x q`` (Hyndman-Fan type 7), but with
-different formulas (Spark ``(ceil(pos) - pos) x lo + (pos - floor(pos)) x hi``), whose last bits differ,
-so half-cent results round differently. The one formula here, ``lo x (1 - d) + hi x d`` with
-``d = pos - floor(pos)``, is DuckDB's, so DuckDB results do not change either.
+A decimal half such as 1.005 or 0.285 x 100 reaches the engine a few units in the last place below the
+half (100.49999999999999), and a payment computed from weights and rates carries a few more such units,
+so ``x * 10^d`` is first scaled up by ``1 + 2^-48`` (16 to 32 units in the last place): a value within that
+hair of a half moves past it and is rounded away from zero, as ``decimal.ROUND_HALF_UP`` rounds the
+decimal. No other value crosses a half: a decimal of at most 14 significant digits that is not a half
+lies at least 1e-14 of its size away from one. So ``round_to`` is the decimal half-up rounding of any
+value written with at most 14 significant digits (e.g. up to 6 decimals below 1e8), on both engines,
+bit for bit.
+:func:`round_half_up` does the same operations in Python, for amounts computed outside the engine.
 """
 
 from __future__ import annotations
 
-import ibis
+import math
+
 import ibis.expr.types as ir
+
+NUDGE = 1.0 + 2.0 ** -48  # exactly representable; moves a value by 16 to 32 units in its last place
 
 
 def round_to(value: ir.NumericValue, digits: int) -> ir.FloatingValue:
-    """``value`` rounded half away from zero to ``digits`` decimals (|value| x 10^digits below 9.2e18)."""
+    """``value`` rounded half away from zero to ``digits`` decimals (|value| x 10^digits below 9.2e18).
+
+    Examples
+    --------
+    >>> import ibis
+    >>> from hospeval.payment.rounding import round_to
+    >>> t = ibis.memtable({"x": [1.005, 0.285, -2.675, 0.125, 1.0049999]})
+    >>> ibis.duckdb.connect().to_pyarrow(t.select(r=round_to(t.x, 2))).column("r").to_pylist()
+    [1.01, 0.29, -2.68, 0.13, 1.0]
+    """
     scale = 10.0 ** digits
-    return (value * scale).round().cast("float64") / scale
+    # whole number through BIGINT: Spark's ROUND(-0.4) is 0.0 where DuckDB's is -0.0
+    return (value.cast("float64") * scale * NUDGE).round().cast("float64") / scale
 
 
-def ranked(t: ir.Table, columns: list[str], by: str) -> ir.Table:
-    """``t`` with ``<column>__rank`` (0-based, NULLs last) and ``<column>__n`` (non-NULL count) per ``by``."""
-    extra = {}
-    for c in columns:
-        extra[f"{c}__rank"] = ibis.row_number().over(group_by=by, order_by=[t[c].isnull(), t[c]])
-        extra[f"{c}__n"] = t[c].count().over(group_by=by)
-    return t.mutate(**extra)
+def round_half_up(value: float, digits: int) -> float:
+    """Python's twin of :func:`round_to`: the same floating-point operations, the same result.
 
+    >>> round_half_up(1.005, 2), round(1.005, 2)
+    (1.01, 1.0)
+    """
+    scaled = value * 10.0 ** digits * NUDGE
+    whole = math.floor(abs(scaled))
+    whole += abs(scaled) - whole >= 0.5  # exact: the fraction of a double below 2^52 is a double
+    return float(int(math.copysign(whole, scaled))) / 10.0 ** digits
 
-def exact_quantile_parts(t: ir.Table, column: str, q: float, name: str) -> dict[str, ir.Scalar]:
-    """Aggregates of a :func:`ranked` table from which :func:`exact_quantile` interpolates."""
-    pos = (t[f"{column}__n"] - 1).cast("float64") * q
-    rank = t[f"{column}__rank"]
-    return {f"{name}__lo": t[column].max(where=rank == pos.floor()),
-            f"{name}__hi": t[column].max(where=rank == pos.ceil()),
-            f"{name}__frac": (pos - pos.floor()).max()}
-
-
-def exact_quantile(a: ir.Table, name: str) -> ir.FloatingValue:
-    """The percentile from the aggregates of :func:`exact_quantile_parts`."""
-    lo, hi, frac = a[f"{name}__lo"], a[f"{name}__hi"], a[f"{name}__frac"]
-    return lo * (1.0 - frac) + hi * frac

@@ -25,6 +25,7 @@ from hospeval.payment.capitation import settle_capitation
 from hospeval.payment.cases import cases_match, cases_table, prepare_cases
 from hospeval.payment.dip import settle_dip
 from hospeval.payment.drg import build_weights, settle_drg
+from hospeval.payment.rounding import round_to
 from hospeval.payment.scenario import Scenario, run_id
 from hospeval.payment.spec import PaymentRules
 from hospeval.payment.store import replace_run, replace_run_arrow
@@ -199,14 +200,14 @@ def rollup(wh: Warehouse, rid: str, level: str = "hospital") -> ir.Table:
     out = s.group_by(list(keys)).aggregate(
         cases=s.count(),
         units=s.units.sum(),
-        cost=s.cost.sum().round(2),
-        payment=s.payment.sum().round(2),
-        surplus=s.surplus.sum().round(2),
+        cost=round_to(s.cost.sum(), 2),
+        payment=round_to(s.payment.sum(), 2),
+        surplus=round_to(s.surplus.sum(), 2),
         high_outliers=(s.case_type.isin(["high_outlier", "extreme_outlier"])).cast("int64").sum(),
         low_outliers=(s.case_type == "low_outlier").cast("int64").sum(),
         loss_cases=(s.surplus < 0).cast("int64").sum(),
     )
-    return out.mutate(payment_to_cost=(out.payment / out.cost.nullif(0.0)).round(4)).order_by(list(keys))
+    return out.mutate(payment_to_cost=round_to(out.payment / out.cost.nullif(0.0), 4)).order_by(list(keys))
 
 
 def compare(wh: Warehouse, base_id: str, scenario_id: str, level: str = "hospital") -> ir.Table:
@@ -215,8 +216,8 @@ def compare(wh: Warehouse, base_id: str, scenario_id: str, level: str = "hospita
     b = rollup(wh, base_id, level).select(*keys, cases="cases", cost="cost", base_payment="payment")
     s = rollup(wh, scenario_id, level).select(*keys, scenario_payment="payment")
     j = b.left_join(s, keys).select(*[b[k] for k in keys], b.cases, b.cost, b.base_payment, s.scenario_payment)
-    delta = (j.scenario_payment.fill_null(0.0) - j.base_payment).round(2)
-    return j.mutate(delta=delta, delta_ratio=(delta / j.base_payment.nullif(0.0)).round(4)).order_by(keys)
+    delta = round_to(j.scenario_payment.fill_null(0.0) - j.base_payment, 2)
+    return j.mutate(delta=delta, delta_ratio=round_to(delta / j.base_payment.nullif(0.0), 4)).order_by(keys)
 
 
 @dataclass(frozen=True)

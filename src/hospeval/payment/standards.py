@@ -4,10 +4,11 @@ Per DRG or DIP group: the reference distribution of LOS and of cost by category,
 configurable percentile, and per hospital / department / doctor the cases and amounts above the standard.
 
 Percentile policy is explicit (``payment_rules/standards.yaml``): ``exact`` is the continuous percentile
-(linear between the order statistics at (n - 1) x q, DuckDB's ``quantile_cont``), compiled from ranks
-so that every engine gives the same bits (:mod:`hospeval.payment.rounding`); ``approximate`` is the
-engine's sketch (``approx_quantile``), which is what backends without exact percentiles offer, and
-differs between engines.
+(linear between the order statistics at (n - 1) x q, DuckDB's ``quantile_cont``), compiled from row
+numbers so that every engine gives the same bits; ``approximate`` is the engine's sketch
+(``approx_quantile``), which is what backends without exact percentiles offer, and differs between
+engines. Both are the reference stage's :func:`hospeval.reference.trim.group_quantiles`, over the stays
+whose measure is not NULL.
 
 Result tables: ``payment_standards`` (kind, scheme, group_code, measure, n, mean, p25 ..., percentile,
 policy, standard) and ``payment_standard_excess`` (kind, scheme, level, hospital_id, unit_id, measure, cases,
@@ -26,8 +27,9 @@ import yaml
 from hospeval.errors import SchemaError
 from hospeval.model import table_spec
 from hospeval.paths import data_dir
-from hospeval.payment.rounding import exact_quantile, exact_quantile_parts, ranked, round_to
+from hospeval.payment.rounding import round_to
 from hospeval.payment.store import write_scratch, write_table
+from hospeval.reference.trim import group_quantiles
 from hospeval.warehouse import Warehouse
 
 STANDARDS = "payment_standards"
@@ -95,22 +97,6 @@ def load_standards_spec(path: str | Path | None = None) -> StandardsSpec:
     )
 
 
-def _percentile_aggs(t: ir.Table, measure: str, qs: dict[str, float], policy: str) -> dict[str, ir.Scalar]:
-    """Aggregates for the percentiles ``qs`` (name -> q) of ``measure`` (``t`` :func:`ranked` if exact)."""
-    if policy == "exact":
-        aggs: dict[str, ir.Scalar] = {}
-        for name, q in qs.items():
-            aggs.update(exact_quantile_parts(t, measure, q, name))
-        return aggs
-    # the engine's own sketch (t-digest on DuckDB, Greenwald-Khanna on Spark): not the same on both
-    return {name: t[measure].approx_quantile(q) for name, q in qs.items()}
-
-
-def _percentile(wide: ir.Table, name: str, policy: str) -> ir.FloatingValue:
-    """Percentile ``name`` from the aggregates of :func:`_percentile_aggs`."""
-    return exact_quantile(wide, name) if policy == "exact" else wide[name]
-
-
 def _pname(q: float) -> str:
     return f"p{round(q * 100):d}"
 
@@ -135,24 +121,25 @@ def measured_stays(wh: Warehouse, spec: StandardsSpec, kind: str, scheme: str) -
 def build_standards(wh: Warehouse, spec: StandardsSpec, *, kind: str = "drg", scheme: str = "chs-drg-1.1") -> ir.Table:
     """Per group and measure: n, mean, the distribution percentiles and the standard (long format)."""
     t = write_scratch(wh, f"payment_measured_{kind}", measured_stays(wh, spec, kind, scheme))
-    if spec.policy == "exact":
-        t = ranked(t, [m.name for m in spec.measures], "group_code")
     aggs = {"n": t.count()}
-    names = {}
     for m in spec.measures:
         col = t[m.name]
         # sum as decimal (exact, so the same on every engine whatever the order), then divide once
         aggs[f"{m.name}__sum"] = col.cast(MEAN_DECIMAL).sum().cast("float64")
         aggs[f"{m.name}__count"] = col.count()
+    wide = t.group_by("group_code").aggregate(**aggs)
+    wide = wide.filter(wide.n >= spec.min_cases)
+    names = {}
+    for m in spec.measures:
         qs = {f"{m.name}__{_pname(q)}": q for q in spec.distribution} | {f"{m.name}__standard": spec.percentile}
         names[m.name] = list(qs)
-        aggs.update(_percentile_aggs(t, m.name, qs, spec.policy))
-    wide = t.group_by("group_code").aggregate(**aggs)
+        q = group_quantiles(t.filter(t[m.name].notnull()), ["group_code"], m.name, qs, spec.policy)
+        wide = wide.left_join(q, "group_code").select(*wide.columns, *qs)  # no value in a group: NULL
     # one work table read by every measure's rows below (Spark would otherwise aggregate once per measure)
-    wide = write_scratch(wh, f"{STANDARDS}_{kind}_wide", wide.filter(wide.n >= spec.min_cases))
+    wide = write_scratch(wh, f"{STANDARDS}_{kind}_wide", wide)
     parts = []
     for m in spec.measures:
-        value = {name: round_to(_percentile(wide, name, spec.policy), 2) for name in names[m.name]}
+        value = {name: round_to(wide[name], 2) for name in names[m.name]}
         cols = {_pname(q): value[f"{m.name}__{_pname(q)}"] for q in spec.distribution}
         mean = wide[f"{m.name}__sum"] / wide[f"{m.name}__count"].nullif(0).cast("float64")
         parts.append(wide.select(

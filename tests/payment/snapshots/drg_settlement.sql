@@ -10,7 +10,9 @@ SELECT
   CASE WHEN "t7"."grouped" THEN "t7"."relative_weight" ELSE CAST(NULL AS DOUBLE) END AS "units",
   "t7"."cost",
   "t7"."payment",
-  CAST(ROUND("t7"."payment" - "t7"."cost", 2) AS DOUBLE) AS "surplus",
+  CAST(CAST(ROUND((
+    "t7"."payment" - "t7"."cost"
+  ) * 100.0 * 1.0000000000000036, 0) AS BIGINT) AS DOUBLE) / 100.0 AS "surplus",
   FALSE AS "review"
 FROM (
   SELECT
@@ -41,7 +43,7 @@ FROM (
     "t6"."bed_pay",
     "t6"."grouped",
     "t6"."case_type",
-    CAST(ROUND(
+    CAST(CAST(ROUND(
       CASE "t6"."case_type"
         WHEN 'bed_day'
         THEN "t6"."bed_pay"
@@ -84,9 +86,9 @@ FROM (
         WHEN 'low_outlier'
         THEN GREATEST(COALESCE("t6"."cost" * 1.0, 0.0), 0.0)
         ELSE GREATEST(COALESCE("t6"."standard" * 1.0, 0.0), 0.0)
-      END,
-      2
-    ) AS DOUBLE) AS "payment"
+      END * 100.0 * 1.0000000000000036,
+      0
+    ) AS BIGINT) AS DOUBLE) / 100.0 AS "payment"
   FROM (
     SELECT
       "t5"."stay_id",
