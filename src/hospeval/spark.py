@@ -235,12 +235,24 @@ class SparkWarehouse:
         self._register(name)
 
     def scratch(self, name: str, data: Data) -> ibis.Table:
-        """Materialise ``data`` as a work table: checkpointed in the executors, never written to ``root``."""
-        frame = self._frame(data).localCheckpoint(eager=True)
+        """Materialise ``data`` as a work table: checkpointed in the executors, never written to ``root``.
+
+        Small Arrow data is not checkpointed: Spark keeps it in the plan as a local relation (below
+        ``spark.sql.execution.arrow.localRelationThreshold``), already materialised, so a checkpoint would
+        only cost one more job (scheme tables, dictionaries, rule texts: dozens per stage).
+        """
+        frame = self._frame(data)
+        if not (isinstance(data, pa.Table) and data.nbytes < self._local_relation_bytes()):
+            frame = frame.localCheckpoint(eager=True)
         self.drop(name) if name in self._scratch else None
         frame.createOrReplaceTempView(name)
         self._scratch[name] = frame
         return self._ibis.table(name)
+
+    def _local_relation_bytes(self) -> int:
+        """Arrow data up to this size becomes a local relation of the plan (Spark's own threshold)."""
+        value = self.session.conf.get("spark.sql.execution.arrow.localRelationThreshold", "48MB")
+        return int(self.session.sparkContext._jvm.org.apache.spark.network.util.JavaUtils.byteStringAsBytes(value))
 
     def drop(self, name: str) -> None:
         """Drop a table or work table if it exists."""
