@@ -182,7 +182,7 @@ class SparkWarehouse:
         """Rows of a stored table summed from its Parquet footers, or None when the folder is not flat Parquet.
 
         Every write ends in a row count (``replace`` returns it); read from the footers it costs a few
-        metadata reads instead of a Spark job (dozens per stage). A folder holding anything Spark would read
+        metadata reads instead of a Spark job (up to 30 per stage). A folder holding anything Spark would read
         that is not a ``.parquet`` file (sub-folders, other files) is counted by a query instead.
         """
         jvm = self.session.sparkContext._jvm
@@ -267,7 +267,7 @@ class SparkWarehouse:
 
         Small Arrow data is not checkpointed: Spark keeps it in the plan as a local relation (below
         ``spark.sql.execution.arrow.localRelationThreshold``), already materialised, so a checkpoint would
-        only cost one more job (scheme tables, dictionaries, rule texts: dozens per stage).
+        only cost one more job per table (grouping-scheme tables, QC dictionaries, rule texts).
         """
         frame = self._frame(data)
         if not (isinstance(data, pa.Table) and data.nbytes < self._local_relation_bytes()):
