@@ -169,10 +169,38 @@ class SparkWarehouse:
 
     def count(self, name: str, where: dict[str, object] | None = None) -> int:
         """Row count of a table, or of its rows whose columns equal ``where``'s values."""
+        if not where and name in self._tables and name not in self._scratch:
+            stored = self._footer_rows(name)
+            if stored is not None:
+                return stored
         t = self.table(name)
         for column, value in (where or {}).items():
             t = t.filter(t[column] == value)
         return int(t.count().to_pyarrow().as_py())
+
+    def _footer_rows(self, name: str) -> int | None:
+        """Rows of a stored table summed from its Parquet footers, or None when the folder is not flat Parquet.
+
+        Every write ends in a row count (``replace`` returns it); read from the footers it costs a few
+        metadata reads instead of a Spark job (up to 30 per stage). A folder holding anything Spark would read
+        that is not a ``.parquet`` file (sub-folders, other files) is counted by a query instead.
+        """
+        jvm = self.session.sparkContext._jvm
+        conf = self.session.sparkContext._jsc.hadoopConfiguration()
+        total = 0
+        for status in self._fs.listStatus(self._jpath(self._location(name))):
+            file = status.getPath().getName()
+            if file.startswith(("_", ".")):
+                continue
+            if status.isDirectory() or not file.endswith(".parquet"):
+                return None
+            reader = jvm.org.apache.parquet.hadoop.ParquetFileReader.open(
+                jvm.org.apache.parquet.hadoop.util.HadoopInputFile.fromStatus(status, conf))
+            try:
+                total += int(reader.getRecordCount())
+            finally:
+                reader.close()
+        return total
 
     # -- data ------------------------------------------------------------------------------------
     def ibis(self) -> ibis.BaseBackend:
@@ -235,12 +263,24 @@ class SparkWarehouse:
         self._register(name)
 
     def scratch(self, name: str, data: Data) -> ibis.Table:
-        """Materialise ``data`` as a work table: checkpointed in the executors, never written to ``root``."""
-        frame = self._frame(data).localCheckpoint(eager=True)
+        """Materialise ``data`` as a work table: checkpointed in the executors, never written to ``root``.
+
+        Small Arrow data is not checkpointed: Spark keeps it in the plan as a local relation (below
+        ``spark.sql.execution.arrow.localRelationThreshold``), already materialised, so a checkpoint would
+        only cost one more job per table (grouping-scheme tables, QC dictionaries, rule texts).
+        """
+        frame = self._frame(data)
+        if not (isinstance(data, pa.Table) and data.nbytes < self._local_relation_bytes()):
+            frame = frame.localCheckpoint(eager=True)
         self.drop(name) if name in self._scratch else None
         frame.createOrReplaceTempView(name)
         self._scratch[name] = frame
         return self._ibis.table(name)
+
+    def _local_relation_bytes(self) -> int:
+        """Arrow data up to this size becomes a local relation of the plan (Spark's own threshold)."""
+        value = self.session.conf.get("spark.sql.execution.arrow.localRelationThreshold", "48MB")
+        return int(self.session.sparkContext._jvm.org.apache.spark.network.util.JavaUtils.byteStringAsBytes(value))
 
     def drop(self, name: str) -> None:
         """Drop a table or work table if it exists."""

@@ -159,10 +159,13 @@ def _has_values(wh: Warehouse, set_id: str, period: str) -> bool:
 
 
 def evaluate_hospitals(wh: Warehouse, set_id: str, period: str, methods_: Sequence[str] = METHODS,
-                       config: EvaluationConfig | None = None) -> EvaluationRun:
+                       config: EvaluationConfig | None = None, *, indicator_scores: bool = True) -> EvaluationRun:
     """Score, rank and grade every hospital on one indicator set for one year; write the results.
 
     The previous year is scored the same way (when it has indicator values) to give ``score_change``.
+    ``indicator_scores=False`` leaves ``evaluation_indicator_scores`` to the caller: a caller evaluating
+    several sets rebuilds it once with :func:`write_indicator_scores` after the last (it is derived from
+    every set's points, so rebuilding it after each set only repeats a write).
     """
     config = config or load_config()
     for method in methods_:
@@ -187,6 +190,8 @@ def evaluate_hospitals(wh: Warehouse, set_id: str, period: str, methods_: Sequen
             s = s.mutate(score_previous=ibis.null("float64"))
         s = s.mutate(score_change=s.score - s.score_previous)
         run.hospitals = _write(wh, run, s, pts)
+        if indicator_scores:
+            write_indicator_scores(wh)
     finally:
         for p in (period, prev_period):
             wh.drop(_matrix_name(set_id, p))
@@ -217,7 +222,6 @@ def _write(wh: Warehouse, run: EvaluationRun, s: ir.Table, pts: ir.Table) -> int
         hospitals = int(wh.to_arrow(scores.aggregate(n=scores.hospital_id.nunique()))["n"][0].as_py())
     finally:
         wh.drop("_hospeval_eval_scores")
-    write_indicator_scores(wh)
     return hospitals
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hospeval.evaluate.engine import SCORES_TABLE, evaluate_hospitals
+from hospeval.evaluate.engine import SCORES_TABLE, evaluate_hospitals, write_indicator_scores
 from hospeval.evaluate.pilots import select_pilots
 from hospeval.pipeline import RunContext, StageSummary
 
@@ -19,9 +19,10 @@ def run(ctx: RunContext) -> StageSummary:
     latest = [(r["indicator_set"], r["period"]) for r in wh.to_arrow(
         v.group_by("indicator_set").aggregate(period=v.period.max()).order_by("indicator_set")).to_pylist()]
     for set_id, period in latest:
-        run_ = evaluate_hospitals(wh, set_id, period)
+        run_ = evaluate_hospitals(wh, set_id, period, indicator_scores=False)
         summary.lines.append(f"{set_id} {period}: {run_.hospitals} hospitals scored ({', '.join(run_.methods)})")
     if latest:
+        write_indicator_scores(wh)  # once for all sets (each is a rewrite of the whole table)
         period = max(p for _, p in latest)
         pilots = select_pilots(wh, PILOT_COUNTS, period)
         summary.lines.append(f"pilots {period}: " + ", ".join(

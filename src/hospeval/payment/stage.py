@@ -31,10 +31,13 @@ SCHEME_TABLES = ("stay_groups", "stay_dip_groups", "drg_reference", "dip_referen
 
 
 def _schemes(wh: Warehouse) -> dict[str, set[str]]:
-    """Schemes with rows in each group / reference table: one query per table for the whole stage."""
-    found = {}
-    for table in SCHEME_TABLES:
-        found[table] = set(wh.table(table).select("scheme").distinct().to_pyarrow()["scheme"].to_pylist()) if wh.has_table(table) else set()
+    """Schemes with rows in each group / reference table, in one query for the whole stage."""
+    found: dict[str, set[str]] = {table: set() for table in SCHEME_TABLES}
+    parts = [wh.table(t).select(scheme=ibis._.scheme.cast("string"), source=ibis.literal(t)).distinct()
+             for t in SCHEME_TABLES if wh.has_table(t)]
+    if parts:
+        for row in wh.to_arrow(ibis.union(*parts, distinct=False)).to_pylist():
+            found[row["source"]].add(row["scheme"])
     return found
 
 
