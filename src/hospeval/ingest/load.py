@@ -164,6 +164,7 @@ def _ingest(warehouse: Warehouse, paths: list[Path], names: list[str], profile: 
     finally:
         for _report, raw, _prof in parked:
             _drop_staging(con, raw)
+        con.execute("DROP TABLE IF EXISTS __superseded")  # the call's, see _remove_replaced_stays
         _drop_parked(con, load_id)
     return IngestReport(load_id, [r for r, *_ in parked])
 
@@ -175,7 +176,7 @@ def _drop_staging(con, raw: RawFile) -> None:
     name = raw.name
     for v in (f"{name}_keep", f"{name}_good", f"{name}_rows"):
         con.execute(f"DROP VIEW IF EXISTS {v}")
-    for t in (name, raw.rejects, raw.rowmap, f"{name}_dup", f"{name}_bad", "__superseded"):
+    for t in (name, raw.rejects, raw.rowmap, f"{name}_dup", f"{name}_bad"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
