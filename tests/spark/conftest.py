@@ -53,6 +53,13 @@ class Pipeline:
     def tables(self, stage: str) -> list[str]:
         return self.written.get(stage, [])
 
+    def assert_ran(self, stage: str) -> None:
+        """The stage ran without error on both engines (else the Spark copy is DuckDB's and proves nothing)."""
+        print(f"\n{stage} seconds per engine: {self.seconds.get(stage)}")  # shown with pytest -s / -rP
+        errors = self.errors.get(stage, {})
+        assert "duckdb" not in errors, f"{stage} failed on DuckDB: {errors.get('duckdb')}"
+        assert "spark" not in errors, f"{stage} failed on Spark: {errors.get('spark')}"
+
 
 def _tables(wh: Warehouse) -> set[str]:
     return {r[0] for r in wh.con.execute("SELECT table_name FROM information_schema.tables "

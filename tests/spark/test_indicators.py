@@ -19,21 +19,14 @@ EXPECTED = {"indicator_values", "indicator_runs"}
 KEYS = ["indicator_set", "indicator_id", "level", "unit_id", "hospital_id", "period"]
 
 
-def _spark_ok(pipeline) -> None:
-    errors = pipeline.errors.get(STAGE, {})
-    assert "duckdb" not in errors, f"{STAGE} failed on DuckDB: {errors.get('duckdb')}"
-    assert "spark" not in errors, f"{STAGE} failed on Spark: {errors.get('spark')}"
-
-
 def test_indicators_run_on_spark(pipeline):
-    print(f"\n{STAGE} seconds per engine: {pipeline.seconds.get(STAGE)}")  # shown with -s
-    _spark_ok(pipeline)
+    pipeline.assert_ran(STAGE)
     assert set(pipeline.tables(STAGE)) == EXPECTED
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_indicator_table_is_the_same_on_spark(pipeline, name):
-    _spark_ok(pipeline)  # otherwise the Spark copy is DuckDB's and the comparison proves nothing
+    pipeline.assert_ran(STAGE)  # otherwise the Spark copy is DuckDB's and the comparison proves nothing
     duck = pipeline.duck.to_arrow(name)
     assert duck.num_rows > 0, f"{name} is empty on DuckDB: the comparison would prove nothing"
     assert_same_table(duck, pipeline.spark.to_arrow(name), name=name, ignore=IGNORED.get(name, ()),
@@ -55,7 +48,7 @@ def _counted(indicator, column: str) -> bool:
 def test_counted_numerators_and_denominators_are_exact(pipeline):
     # Counts must match exactly. Sums of fractional values (relative weights, costs, facts in yuan) depend
     # on the summation order, which differs between engines: those agree within 1e-9 relative (test above).
-    _spark_ok(pipeline)
+    pipeline.assert_ran(STAGE)
     indicators = {(s.id, i.id): i for s in load_sets() for i in s.indicators}
     duck = _by_key(pipeline.duck.to_arrow("indicator_values"))
     spark = _by_key(pipeline.spark.to_arrow("indicator_values"))
@@ -68,7 +61,7 @@ def test_counted_numerators_and_denominators_are_exact(pipeline):
 
 
 def test_every_computable_indicator_is_evaluated_on_spark(pipeline):
-    _spark_ok(pipeline)
+    pipeline.assert_ran(STAGE)
     values = pipeline.spark.to_arrow("indicator_values")
     evaluated = set(zip(values["indicator_set"].to_pylist(), values["indicator_id"].to_pylist(), strict=True))
     computable = {(s.id, i.id): i for s in load_sets() for i in s.indicators if i.computable}

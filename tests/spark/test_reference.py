@@ -21,21 +21,14 @@ IGNORED = {"drg_reference_versions": ("built_at",)}
 EXPECTED = {"drg_reference", "drg_reference_versions", "dip_catalogue", "dip_reference", "stay_dip_groups"}
 
 
-def _spark_ok(pipeline) -> None:
-    errors = pipeline.errors.get(STAGE, {})
-    assert "duckdb" not in errors, f"{STAGE} failed on DuckDB: {errors.get('duckdb')}"
-    assert "spark" not in errors, f"{STAGE} failed on Spark: {errors.get('spark')}"
-
-
 def test_reference_runs_on_spark(pipeline):
-    print(f"\n{STAGE} seconds per engine: {pipeline.seconds.get(STAGE)}")  # shown with -s
-    _spark_ok(pipeline)
+    pipeline.assert_ran(STAGE)
     assert EXPECTED <= set(pipeline.tables(STAGE)), pipeline.tables(STAGE)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_reference_table_is_the_same_on_spark(pipeline, name):
-    _spark_ok(pipeline)  # otherwise the Spark copy is DuckDB's and the comparison proves nothing
+    pipeline.assert_ran(STAGE)  # otherwise the Spark copy is DuckDB's and the comparison proves nothing
     duck = pipeline.duck.to_arrow(name)
     assert duck.num_rows > 0, f"{name} is empty on DuckDB: the comparison would prove nothing"
     assert_same_table(duck, pipeline.spark.to_arrow(name), name=name, ignore=IGNORED.get(name, ()))
