@@ -178,7 +178,7 @@ def run_one_stage(stage: str, engine: str, warehouse: Path, folder: Path, cores:
 
         wh = Warehouse(warehouse)
         wh.con.execute(f"SET memory_limit = '{memory}'")
-    t, cpu0 = time.perf_counter(), cpu_seconds()
+    t, cpu0, sys0 = time.perf_counter(), cpu_seconds(), os.times().system
     if stage == "ingest":
         from hospeval.ingest import ingest_files
 
@@ -199,8 +199,14 @@ def run_one_stage(stage: str, engine: str, warehouse: Path, folder: Path, cores:
         run_stage(stage, RunContext(warehouse=wh, output=out, scheme="chs-drg-1.1"))
     seconds, cpu = time.perf_counter() - t, cpu_seconds() - cpu0
     mem = peak_mb()
+    # what DuckDB has written to its temporary directory and not yet freed: work tables and operator state
+    # evicted because the stage's working set exceeded memory_limit (the cost that grows faster than stays)
+    spill = (wh.con.execute("SELECT coalesce(sum(size), 0) FROM duckdb_temporary_files()").fetchone()[0] / 2**20
+             if engine == "duckdb" else None)
     wh.close()
-    return {"seconds": seconds, "cpu_seconds": cpu, "peak_mb": mem, "load": os.getloadavg()[0]}
+    system = os.times().system - sys0 if engine == "duckdb" else None  # the JVM's share is not split out
+    return {"seconds": seconds, "cpu_seconds": cpu, "sys_seconds": system, "peak_mb": mem, "spill_mb": spill,
+            "load": os.getloadavg()[0]}
 
 
 def stage_in_child(stage: str, engine: str, warehouse: Path, folder: Path, cores: int, memory: str) -> dict:
@@ -285,18 +291,19 @@ def machine() -> str:
 
 def report(results: dict, scans: dict, sizes: list[float], ratio: dict | None) -> str:
     lines = [f"# Pipeline benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "", f"Machine: {machine()}", ""]
-    lines += ["| engine | stays | stage | seconds | stays/s | CPU seconds | peak MB | load | share of scan ceiling |",
-              "|---|---|---|---|---|---|---|---|---|"]
+    lines += ["| engine | stays | stage | seconds | stays/s | CPU seconds | of which system | peak MB | spilled MB | "
+              "load | share of scan ceiling |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for (engine, size), stages in results.items():
         for stage, r in stages.items():
             n = int(size * 1e6)
             if "error" in r:
-                lines.append(f"| {engine} | {n:,} | {stage} | error: {r['error'][:120]} | | | | | |")
+                lines.append(f"| {engine} | {n:,} | {stage} | error: {r['error'][:120]} | | | | | | | |")
                 continue
             rate = n / r["seconds"]
             share = f"{rate / scans[size]:.1%}" if size in scans else ""
             lines.append(f"| {engine} | {n:,} | {stage} | {r['seconds']:.1f} | {rate:,.0f} | {r['cpu_seconds']:.1f} | "
-                         f"{r['peak_mb']:,.0f} | {r['load']:.1f} | {share} |")
+                         f"{_opt(r.get('sys_seconds'), '.1f')} | {r['peak_mb']:,.0f} | {_opt(r.get('spill_mb'), ',.0f')} | "
+                         f"{r['load']:.1f} | {share} |")
     lines += ["", "Raw DuckDB scan of the front-page Parquet files (every column): " +
               ", ".join(f"{int(s * 1e6):,} stays {r:,.0f} rows/s" for s, r in scans.items()), ""]
     duck = sorted(s for (e, s) in results if e == "duckdb")
@@ -309,6 +316,11 @@ def report(results: dict, scans: dict, sizes: list[float], ratio: dict | None) -
                             f"= {int(s * 1e6) / results[('duckdb', s)]['group']['seconds'] / ratio['opendrg']:.0f}x"
                             for s in duck if "seconds" in results[("duckdb", s)].get("group", {})), ""]
     return "\n".join(lines)
+
+
+def _opt(value: float | None, spec: str) -> str:
+    """A figure an older log or another engine may lack (blank then)."""
+    return "" if value is None else format(value, spec)
 
 
 def linearity(results: dict, duck: list[float]) -> list[str]:
