@@ -85,6 +85,39 @@ def peak_mb() -> float:
     return sum(hwm_mb(p) or 0.0 for p in (me, *_descendants(me)))
 
 
+CALIBRATION = (  # a fixed DuckDB workload like the stages' own: a hash aggregation and a hash join
+    "SELECT count(*), sum(s) FROM (SELECT i % 4000000 AS k, sum(i) AS s FROM range(20000000) t(i) GROUP BY k)",
+    "SELECT count(*) FROM (SELECT hash(i) AS h FROM range(10000000) t(i)) "
+    "JOIN (SELECT hash(i) AS h FROM range(0, 20000000, 2) t(i)) USING (h)",
+)
+
+
+def calibrate() -> float:
+    """CPU seconds of the calibration workload now: how fast this (virtual) machine runs at the moment.
+
+    A shared host's speed drifts by tens of percent within an hour (the raw scan of the same files ran 40%
+    slower one afternoon than the evening before), which is more than the 15% the linearity check allows.
+    Each stage is therefore framed by this fixed workload, and its CPU seconds are also reported scaled
+    to the run's median calibration (``normalised``).
+    """
+    import duckdb
+
+    con = duckdb.connect()
+    c0 = cpu_seconds()
+    for sql in CALIBRATION:
+        con.execute(sql).fetchall()
+    con.close()
+    return cpu_seconds() - c0
+
+
+def _reset_peak_memory() -> None:
+    """Reset this process's VmHWM to its current resident size (Linux ``clear_refs`` 5)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
 # -- data ------------------------------------------------------------------------------------------------
 def prepare(data: Path, base: int, sizes: list[float]) -> None:
     """Generate the base province once, then write each size's input files (replicas of the base)."""
@@ -178,6 +211,8 @@ def run_one_stage(stage: str, engine: str, warehouse: Path, folder: Path, cores:
 
         wh = Warehouse(warehouse)
         wh.con.execute(f"SET memory_limit = '{memory}'")
+    before = calibrate()
+    _reset_peak_memory()  # the calibration's own memory is not the stage's
     t, cpu0, sys0 = time.perf_counter(), cpu_seconds(), os.times().system
     if stage == "ingest":
         from hospeval.ingest import ingest_files
@@ -205,8 +240,9 @@ def run_one_stage(stage: str, engine: str, warehouse: Path, folder: Path, cores:
              if engine == "duckdb" else None)
     wh.close()
     system = os.times().system - sys0 if engine == "duckdb" else None  # the JVM's share is not split out
+    load = os.getloadavg()[0]
     return {"seconds": seconds, "cpu_seconds": cpu, "sys_seconds": system, "peak_mb": mem, "spill_mb": spill,
-            "load": os.getloadavg()[0]}
+            "load": load, "calibration": (before + calibrate()) / 2}
 
 
 def stage_in_child(stage: str, engine: str, warehouse: Path, folder: Path, cores: int, memory: str) -> dict:
@@ -267,7 +303,8 @@ def run_engine(engine: str, cores: int, size: float, data: Path, work: Path, mem
         r = stage_in_child(stage, engine, warehouse, folder, cores, memory)
         results[stage] = r
         shown = (f"{r['seconds']:8.1f} s {int(size * 1e6) / r['seconds']:>12,.0f} stays/s {r['cpu_seconds']:8.1f} "
-                 f"cpu-s {r['peak_mb']:8,.0f} MB load {r['load']:.1f}" if "error" not in r else f"error: {r['error']}")
+                 f"cpu-s {r['peak_mb']:8,.0f} MB load {r['load']:.1f} "
+                 f"calibration {r.get('calibration', 0):.2f}" if "error" not in r else f"error: {r['error']}")
         print(f"  {name:<16} {stage:<11} {shown}", flush=True)
         if log:
             with log.open("a", encoding="utf-8") as f:
@@ -291,24 +328,27 @@ def machine() -> str:
 
 def report(results: dict, scans: dict, sizes: list[float], ratio: dict | None) -> str:
     lines = [f"# Pipeline benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "", f"Machine: {machine()}", ""]
-    lines += ["| engine | stays | stage | seconds | stays/s | CPU seconds | of which system | peak MB | spilled MB | "
-              "load | share of scan ceiling |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines += ["| engine | stays | stage | seconds | stays/s | CPU seconds | of which system | calibration CPU s | "
+              "peak MB | spilled MB | load | share of scan ceiling |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for (engine, size), stages in results.items():
         for stage, r in stages.items():
             n = int(size * 1e6)
             if "error" in r:
-                lines.append(f"| {engine} | {n:,} | {stage} | error: {r['error'][:120]} | | | | | | | |")
+                lines.append(f"| {engine} | {n:,} | {stage} | error: {r['error'][:120]} | | | | | | | | |")
                 continue
             rate = n / r["seconds"]
             share = f"{rate / scans[size]:.1%}" if size in scans else ""
             lines.append(f"| {engine} | {n:,} | {stage} | {r['seconds']:.1f} | {rate:,.0f} | {r['cpu_seconds']:.1f} | "
-                         f"{_opt(r.get('sys_seconds'), '.1f')} | {r['peak_mb']:,.0f} | {_opt(r.get('spill_mb'), ',.0f')} | "
+                         f"{_opt(r.get('sys_seconds'), '.1f')} | {_opt(r.get('calibration'), '.2f')} | {r['peak_mb']:,.0f} | "
+                         f"{_opt(r.get('spill_mb'), ',.0f')} | "
                          f"{r['load']:.1f} | {share} |")
     lines += ["", "Raw DuckDB scan of the front-page Parquet files (every column): " +
               ", ".join(f"{int(s * 1e6):,} stays {r:,.0f} rows/s" for s, r in scans.items()), ""]
     duck = sorted(s for (e, s) in results if e == "duckdb")
     if len(duck) >= 3:
         lines += linearity(results, duck)
+        if normalise(results, duck):
+            lines += linearity(results, duck, key="cpu_normalised")
     if ratio:
         lines += [f"OpenDRG record-at-a-time (chs_drg_11) on {ratio['records']:,} of the same stays: "
                   f"{ratio['opendrg']:,.0f} records/s. hospeval's group stage: " +
@@ -323,7 +363,22 @@ def _opt(value: float | None, spec: str) -> str:
     return "" if value is None else format(value, spec)
 
 
-def linearity(results: dict, duck: list[float]) -> list[str]:
+def normalise(results: dict, duck: list[float]) -> bool:
+    """Add ``cpu_normalised`` (CPU seconds scaled to the run's median calibration) to every DuckDB stage.
+
+    False when a stage lacks its calibration (a log from before calibrations were taken).
+    """
+    stages = [r for s in duck for r in results[("duckdb", s)].values() if "cpu_seconds" in r]
+    if not stages or any(not r.get("calibration") for r in stages):
+        return False
+    calibrations = sorted(r["calibration"] for r in stages)
+    median = calibrations[len(calibrations) // 2]
+    for r in stages:
+        r["cpu_normalised"] = r["cpu_seconds"] * median / r["calibration"]
+    return True
+
+
+def linearity(results: dict, duck: list[float], key: str = "cpu_seconds") -> list[str]:
     """Marginal cost per million stays, first step vs last step of sizes (linear growth = a constant margin).
 
     Fixed costs (start-up, per-hospital reports, evaluation of a fixed set of hospitals) make the cost per
@@ -334,12 +389,13 @@ def linearity(results: dict, duck: list[float]) -> list[str]:
     the ratio of two near-zero margins is noise.
     """
     a, m, b = duck[0], duck[len(duck) // 2], duck[-1]
-    lines = [f"## Linearity on DuckDB: marginal CPU seconds per million stays, {a:g}M->{m:g}M vs {m:g}M->{b:g}M",
+    what = "CPU seconds" if key == "cpu_seconds" else "CPU seconds normalised to the median calibration"
+    lines = [f"## Linearity on DuckDB: marginal {what} per million stays, {a:g}M->{m:g}M vs {m:g}M->{b:g}M",
              "", "| stage | fixed cost (CPU s) | CPU s per M stays, first step | CPU s per M stays, last step | "
              "ratio | within 15% of linear |", "|---|---|---|---|---|---|"]
     totals = [0.0, 0.0, 0.0]
     for stage in STAGES:
-        t = [results[("duckdb", s)].get(stage, {}).get("cpu_seconds") for s in (a, m, b)]
+        t = [results[("duckdb", s)].get(stage, {}).get(key) for s in (a, m, b)]
         if None in t:
             continue
         totals = [x + y for x, y in zip(totals, t, strict=True)]
@@ -356,7 +412,7 @@ def _margin_row(stage: str, t: list[float], a: float, m: float, b: float) -> str
     fixed = t[0] - first * a
     if abs(first) < FLAT and abs(last) < FLAT:
         return f"| {stage} | {t[0]:.1f} | {first:.1f} | {last:.1f} | flat | yes (does not grow with stays) |"
-    ratio = last / first if first > 0 else float("inf")
+    ratio = last / first if first >= FLAT else float("inf")  # a near-zero first margin gives no ratio
     return (f"| {stage} | {fixed:.1f} | {first:.1f} | {last:.1f} | {ratio:.2f} | "
             f"{'yes' if abs(ratio - 1) <= 0.15 else 'no'} |")
 
