@@ -43,5 +43,15 @@ def available_stages(skip: tuple[str, ...] = ("ingest",)) -> list[str]:
 
 
 def run_stage(name: str, ctx: RunContext) -> StageSummary:
-    """Run one stage's ``stage.run``."""
-    return importlib.import_module(f"hospeval.{name}.stage").run(ctx)
+    """Run one stage's ``stage.run``, then drop the work tables it made.
+
+    Work tables live in memory until dropped; left in place, each stage of a ``hospeval run`` would start
+    with every earlier stage's intermediate results still held, and from a few million stays on they
+    would be spilled to disk and slow every later stage. No stage reads another stage's work tables.
+    """
+    before = ctx.warehouse.work_tables()
+    try:
+        return importlib.import_module(f"hospeval.{name}.stage").run(ctx)
+    finally:
+        for table in ctx.warehouse.work_tables() - before:
+            ctx.warehouse.drop_work_table(table)

@@ -282,6 +282,15 @@ class SparkWarehouse:
         value = self.session.conf.get("spark.sql.execution.arrow.localRelationThreshold", "48MB")
         return int(self.session.sparkContext._jvm.org.apache.spark.network.util.JavaUtils.byteStringAsBytes(value))
 
+    def work_tables(self) -> set[str]:
+        """Names of the work tables (:meth:`scratch`) this session holds."""
+        return set(self._scratch)
+
+    def drop_work_table(self, name: str) -> None:
+        """Drop a work table, never a stored table of the same name."""
+        if name in self._scratch:
+            self.drop(name)
+
     def drop(self, name: str) -> None:
         """Drop a table or work table if it exists."""
         frame = self._scratch.pop(name, None)

@@ -166,6 +166,14 @@ class Warehouse:
             self.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {self._sql(src)}')
         return self.ibis().table(name)
 
+    def work_tables(self) -> set[str]:
+        """Names of the work tables (:meth:`scratch`) this connection holds."""
+        return {r[0] for r in self.con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+
+    def drop_work_table(self, name: str) -> None:
+        """Drop a work table, never a stored table or view of the same name."""
+        self.con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
+
     def drop(self, name: str) -> None:
         """Drop a table, work table or view if it exists."""
         kind = self.con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ?",

@@ -170,6 +170,19 @@ KEY_COLUMNS = ("hospital_id", "discharge_dept", "attending_doctor", "consortium_
                "year", "quarter", "month")
 
 
+def stay_columns(stays: ir.Table, measures: dict[str, Measure]) -> ir.Table:
+    """The enriched stays with only the columns ``measures`` read, the unit keys and the stay id.
+
+    The run stores the enriched stays once as a work table; narrow, it takes about a third of the memory
+    of every column, so a province's year of stays stays in memory instead of spilling to disk.
+    """
+    used = {"stay_id", *KEY_COLUMNS}
+    for m in measures.values():
+        if not m.is_fact:
+            used.update(*(names(parse(text)) for text in (m.where, m.of) if text))
+    return stays.select(*[c for c in stays.columns if c in used])
+
+
 def prepare_bases(wh: Warehouse, stays: ir.Table, fields: Fields, measures: dict[str, Measure]) -> Prepared:
     """Build (unmaterialised) narrow tables for every base used by ``measures``."""
     tables, columns = {}, {}

@@ -36,6 +36,7 @@ from hospeval.indicators.compile import (
     indicator_rows,
     measure_names,
     prepare_bases,
+    stay_columns,
     wide_measures,
 )
 from hospeval.indicators.spec import IndicatorSet, load_fields, load_sets
@@ -98,24 +99,30 @@ def _check_args(levels: Sequence[str], grains: Sequence[str]) -> None:
 
 def compute_values(wh: Warehouse, sets: Sequence[IndicatorSet], levels: Sequence[str],
                    grains: Sequence[str], scope: Scope | None = None, *, stays: ir.Table | None = None,
-                   indicator_ids: Sequence[str] | None = None,
+                   indicator_ids: Sequence[str] | None = None, materialise_stays: bool = False,
                    timings: dict[str, float] | None = None) -> list[ir.Table]:
     """Build indicator values as Ibis expressions (one per level and grain), without writing them.
 
-    ``stays`` may be a pre-built enriched stays table; the wide measure tables are materialised as work
-    tables (``Warehouse.scratch``) so that each level and grain reads a small table.
+    ``stays`` may be a pre-built enriched stays table. Only the columns the measures read are kept of it,
+    and with ``materialise_stays`` that narrow table is stored once as a work table (the bases of stays,
+    procedures and diagnoses all read it); the wide measure tables are materialised as work tables
+    (``Warehouse.scratch``) so that each level and grain reads a small table.
     """
     _check_args(levels, grains)
     scope = scope or Scope()
     fields = load_fields()
-    stays = stays if stays is not None else enriched_stays(wh, fields, scope)
     chosen = [(s, [i for i in s.indicators if i.computable and (indicator_ids is None or i.id in indicator_ids)])
               for s in sets]
     measures = measure_names([i for _, inds in chosen for i in inds])
     if not measures:
         return []
-    prepared = prepare_bases(wh, stays, fields, measures)
     timings = timings if timings is not None else {}
+    t0 = time.perf_counter()
+    stays = stay_columns(stays if stays is not None else enriched_stays(wh, fields, scope), measures)
+    if materialise_stays:
+        stays = materialise(wh, _STAYS_TEMP, stays)
+        timings["enriched stays"] = time.perf_counter() - t0
+    prepared = prepare_bases(wh, stays, fields, measures)
     t0 = time.perf_counter()
     prepared = Prepared(tables={base: materialise(wh, f"{_BASE_TEMP}_{base}", t)
                                 for base, t in prepared.tables.items()}, columns=prepared.columns)
@@ -163,10 +170,7 @@ def evaluate_indicators(wh: Warehouse, set_ids: Sequence[str] | None = None,
     sets = load_sets(list(set_ids) if set_ids else None)
     run = IndicatorRun(run_id=run_id_for(sets, levels, grains, scope), sets=[s.id for s in sets])
     wh.require("stays", "stay_diagnoses", "stay_procedures")
-    t0 = time.perf_counter()
-    stays = materialise(wh, _STAYS_TEMP, enriched_stays(wh, load_fields(), scope))
-    run.timings["enriched stays"] = time.perf_counter() - t0
-    outputs = compute_values(wh, sets, levels, grains, scope, stays=stays, timings=run.timings)
+    outputs = compute_values(wh, sets, levels, grains, scope, materialise_stays=True, timings=run.timings)
     _ensure_values_table(wh)
     wh.ensure_table(RUNS_TABLE, RUNS_SCHEMA)
     with wh.transaction():
