@@ -32,6 +32,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,6 +109,35 @@ def calibrate() -> float:
         con.execute(sql).fetchall()
     con.close()
     return cpu_seconds() - c0
+
+
+class SpillWatch(threading.Thread):
+    """Peak size of DuckDB's temporary directory during a stage, sampled twice a second.
+
+    What DuckDB writes there is what did not fit ``memory_limit``: evicted work tables and the state of
+    operators that spill (joins, sorts, aggregations), the cost that grows faster than the stays do.
+    """
+
+    def __init__(self, folder: Path | None) -> None:
+        super().__init__(daemon=True)
+        self.folder, self.peak, self._done = folder, 0, threading.Event()
+        if folder is not None:
+            self.start()
+
+    def run(self) -> None:
+        while not self._done.wait(0.5):
+            try:
+                size = sum(e.stat().st_blocks * 512 for e in os.scandir(self.folder) if e.is_file())
+            except OSError:  # not created yet, or a file removed while listed
+                continue
+            self.peak = max(self.peak, size)
+
+    def stop(self) -> None:
+        self._done.set()
+
+    @property
+    def peak_mb(self) -> float | None:
+        return None if self.folder is None else self.peak / 2**20
 
 
 def _reset_peak_memory() -> None:
@@ -213,6 +243,7 @@ def run_one_stage(stage: str, engine: str, warehouse: Path, folder: Path, cores:
         wh.con.execute(f"SET memory_limit = '{memory}'")
     before = calibrate()
     _reset_peak_memory()  # the calibration's own memory is not the stage's
+    spill = SpillWatch(Path(f"{warehouse}.tmp") if engine == "duckdb" else None)
     t, cpu0, sys0 = time.perf_counter(), cpu_seconds(), os.times().system
     if stage == "ingest":
         from hospeval.ingest import ingest_files
@@ -234,14 +265,11 @@ def run_one_stage(stage: str, engine: str, warehouse: Path, folder: Path, cores:
         run_stage(stage, RunContext(warehouse=wh, output=out, scheme="chs-drg-1.1"))
     seconds, cpu = time.perf_counter() - t, cpu_seconds() - cpu0
     mem = peak_mb()
-    # what DuckDB has written to its temporary directory and not yet freed: work tables and operator state
-    # evicted because the stage's working set exceeded memory_limit (the cost that grows faster than stays)
-    spill = (wh.con.execute("SELECT coalesce(sum(size), 0) FROM duckdb_temporary_files()").fetchone()[0] / 2**20
-             if engine == "duckdb" else None)
+    spill.stop()
     wh.close()
     system = os.times().system - sys0 if engine == "duckdb" else None  # the JVM's share is not split out
     load = os.getloadavg()[0]
-    return {"seconds": seconds, "cpu_seconds": cpu, "sys_seconds": system, "peak_mb": mem, "spill_mb": spill,
+    return {"seconds": seconds, "cpu_seconds": cpu, "sys_seconds": system, "peak_mb": mem, "spill_mb": spill.peak_mb,
             "load": load, "calibration": (before + calibrate()) / 2}
 
 
