@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 
+import pytest
 from rich.console import Console
 
 from hospeval.demo.generator import generate_province
@@ -37,3 +40,25 @@ def test_drop_work_table_never_drops_a_stored_table_of_the_same_name():
         wh.drop_work_table("shared")  # gone already: no error
         assert wh.work_tables() == set()
         assert wh.con.execute("SELECT * FROM shared").fetchall() == [(1,)]
+
+
+def test_run_stage_keeps_the_work_tables_a_stage_keeps_for_the_session_and_drops_them_on_failure(
+        tmp_path, monkeypatch):
+    def stage_run(ctx: RunContext):
+        ctx.warehouse.scratch("_intermediate", ctx.warehouse.table("hospitals"))
+        ctx.warehouse.scratch("whatif_rows", ctx.warehouse.table("hospitals"))
+        ctx.warehouse.session_tables.add("whatif_rows")
+        if ctx.scheme == "fail":
+            raise RuntimeError("stage failed")
+
+    fake = types.ModuleType("hospeval.fake_stage.stage")
+    fake.run = stage_run
+    monkeypatch.setitem(sys.modules, "hospeval.fake_stage.stage", fake)
+    with Warehouse(":memory:") as wh:
+        generate_province(wh, stays=200, seed=1)
+        run_stage("fake_stage", _context(wh, tmp_path))
+        assert wh.work_tables() == {"whatif_rows"}
+        failing = RunContext(warehouse=wh, output=tmp_path, scheme="fail", console=Console(quiet=True))
+        with pytest.raises(RuntimeError):
+            run_stage("fake_stage", failing)
+        assert wh.work_tables() == {"whatif_rows"}  # the failed stage's intermediates are gone too

@@ -47,11 +47,13 @@ def run_stage(name: str, ctx: RunContext) -> StageSummary:
 
     Work tables live in memory until dropped; left in place, each stage of a ``hospeval run`` would start
     with every earlier stage's intermediate results still held, and from a few million stays on they
-    would be spilled to disk and slow every later stage. No stage reads another stage's work tables.
+    would be spilled to disk and slow every later stage. No stage reads another stage's work tables;
+    the work tables a stage keeps as results for the session (``Warehouse.session_tables``, what-if case
+    rows) stay.
     """
     before = ctx.warehouse.work_tables()
     try:
         return importlib.import_module(f"hospeval.{name}.stage").run(ctx)
     finally:
-        for table in ctx.warehouse.work_tables() - before:
+        for table in ctx.warehouse.work_tables() - before - ctx.warehouse.session_tables:
             ctx.warehouse.drop_work_table(table)

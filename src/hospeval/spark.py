@@ -85,6 +85,7 @@ class SparkWarehouse:
         self.session = session if session is not None else spark_session(master)
         self._ibis = ibis.pyspark.from_connection(self.session)
         self._scratch: dict[str, object] = {}
+        self.session_tables: set[str] = set()  # work tables kept for the session (see Warehouse)
         self._arrow_views = 0
         jvm = self.session.sparkContext._jvm
         self._jpath = jvm.org.apache.hadoop.fs.Path

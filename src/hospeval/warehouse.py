@@ -48,6 +48,8 @@ class Warehouse:
             raise WarehouseError(f"cannot open warehouse: {exc}", file=self.path) from exc
         self._ibis = None
         self._depth = 0
+        # work tables that are results for the rest of the session (what-if case rows), not intermediates
+        self.session_tables: set[str] = set()
 
     # -- lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:

@@ -41,6 +41,7 @@ def replace_run(wh: Warehouse, name: str, run_id: str, data: ir.Table | pa.Table
         new = old.filter(old.run_id != run_id).union(
             new.select(*[new[c].cast(t).name(c) for c, t in old.schema().items()]), distinct=False)
     t = wh.scratch(name, new)
+    wh.session_tables.add(name)  # a result for the session: run_stage must not drop it with the intermediates
     return int(t.filter(t.run_id == run_id).count().to_pyarrow().as_py())
 
 
