@@ -46,6 +46,8 @@ def cursor_warehouse(warehouse: Warehouse) -> Warehouse:
     clone.path = warehouse.path
     clone.con = warehouse.con.cursor()
     clone._ibis = None
+    clone._depth = 0
+    clone.session_tables = set()
     return clone
 
 
