@@ -43,15 +43,30 @@ class Warehouse:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
+            con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.IOException as exc:
             raise WarehouseError(f"cannot open warehouse: {exc}", file=self.path) from exc
+        self._attach(con)
+
+    def _attach(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Per-connection state: every Warehouse object, opened or a cursor, gets it here."""
+        self.con = con
         self._ibis = None
         self._depth = 0
         # work tables that are results for the rest of the session (what-if case rows), not intermediates
         self.session_tables: set[str] = set()
 
     # -- lifecycle -------------------------------------------------------------------------------
+    def cursor(self) -> Warehouse:
+        """Another Warehouse over a new cursor of this connection, for another thread.
+
+        It sees the same database (also ``":memory:"``) but has its own transactions and work tables.
+        """
+        clone = type(self).__new__(type(self))
+        clone.path = self.path
+        clone._attach(self.con.cursor())
+        return clone
+
     def close(self) -> None:
         """Close the connection."""
         self.con.close()

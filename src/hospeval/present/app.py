@@ -40,17 +40,6 @@ STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("hospeval.present")
 
 
-def cursor_warehouse(warehouse: Warehouse) -> Warehouse:
-    """Return a Warehouse object over a fresh cursor of ``warehouse`` (for a job thread; works for ``:memory:``)."""
-    clone = Warehouse.__new__(Warehouse)
-    clone.path = warehouse.path
-    clone.con = warehouse.con.cursor()
-    clone._ibis = None
-    clone._depth = 0
-    clone.session_tables = set()
-    return clone
-
-
 def create_app(warehouse: Warehouse, auth: AuthStore, *, output: Path | None = None,
                max_upload_bytes: int = MAX_BYTES) -> FastAPI:
     """Build the application over an open warehouse and auth store."""
@@ -66,7 +55,7 @@ def create_app(warehouse: Warehouse, auth: AuthStore, *, output: Path | None = N
     app.state.max_upload_bytes = max_upload_bytes
     app.state.templates = environment()
     app.state.login_throttle = LoginThrottle()
-    app.state.job_warehouse = lambda: cursor_warehouse(warehouse)
+    app.state.job_warehouse = warehouse.cursor
     app.add_middleware(AuditMiddleware)
     app.add_middleware(ControlCharacterGuard)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
