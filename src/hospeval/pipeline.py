@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from hospeval.batches import work_scope
 from hospeval.warehouse import Warehouse
 
 ORDER = ("ingest", "quality", "group", "reference", "indicators", "evaluate", "payment", "present")
@@ -51,9 +52,5 @@ def run_stage(name: str, ctx: RunContext) -> StageSummary:
     the work tables a stage keeps as results for the session (``Warehouse.session_tables``, what-if case
     rows) stay.
     """
-    before = ctx.warehouse.work_tables()
-    try:
+    with work_scope(ctx.warehouse):
         return importlib.import_module(f"hospeval.{name}.stage").run(ctx)
-    finally:
-        for table in ctx.warehouse.work_tables() - before - ctx.warehouse.session_tables:
-            ctx.warehouse.drop_work_table(table)

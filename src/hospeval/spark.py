@@ -78,6 +78,7 @@ class SparkWarehouse:
     """A warehouse of Parquet tables under ``root``, computed by Spark through Ibis."""
 
     engine = "spark"
+    batch_stays: int | None = None  # Spark partitions the work itself (see hospeval.batches)
 
     def __init__(self, root: str | Path, *, master: str = "local[*]", session=None) -> None:
         self.path = self.root = str(root).rstrip("/")

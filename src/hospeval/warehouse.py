@@ -37,6 +37,9 @@ class Warehouse:
     """A DuckDB warehouse file (or ``":memory:"``) with the canonical tables."""
 
     engine = "duckdb"
+    # Stays per batch of the per-stay stages (grouping, DIP keys; see hospeval.batches): a working set that
+    # fits the memory limit with room to spare on a 16 GB machine.
+    batch_stays: int | None = 2_000_000
 
     def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
         self.path = str(path)

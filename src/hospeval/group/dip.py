@@ -45,6 +45,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from hospeval.batches import batched
 from hospeval.group.dip_catalogue import derive_catalogue
 from hospeval.group.dip_keys import stay_keys
 from hospeval.group.dip_spec import DipCatalogue, DipPolicy, load_dip_policy, scheme_folder, write_catalogue
@@ -129,10 +130,14 @@ def group_dip(wh: Warehouse, catalogue: DipCatalogue) -> DipGrouping:
     store_catalogue(wh, catalogue)
     table = wh.table("dip_catalogue")
     chosen = table.filter((table.scheme == catalogue.scheme) & (table.version == catalogue.version))
-    keys = stay_keys(wh.table("stays"), wh.table("stay_diagnoses"), wh.table("stay_procedures"),
-                     catalogue.policy)
-    n = wh.replace_rows("stay_dip_groups", grouping_expr(keys, chosen, catalogue.scheme),
-                        {"scheme": catalogue.scheme}, schema=result_schema("stay_dip_groups"))
+    def keyed(stays: ir.Table, diagnoses: ir.Table, procedures: ir.Table) -> ir.Table:
+        return stay_keys(stays, diagnoses, procedures, catalogue.policy)
+
+    # keyed in batches of stays: one list state per stay does not spill (hospeval.batches)
+    with batched(wh, "_dip_keys_batches", wh.table("stays"),
+                 [wh.table("stay_diagnoses"), wh.table("stay_procedures")], keyed) as keys:
+        n = wh.replace_rows("stay_dip_groups", grouping_expr(keys, chosen, catalogue.scheme),
+                            {"scheme": catalogue.scheme}, schema=result_schema("stay_dip_groups"))
     result = wh.table("stay_dip_groups")
     mine = result.filter(result.scheme == catalogue.scheme)
     counts = wh.to_arrow(mine.group_by(["status", "reason"]).aggregate(n=mine.count())).to_pylist()

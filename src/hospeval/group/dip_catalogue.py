@@ -18,6 +18,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from hospeval.batches import batched
 from hospeval.errors import SchemaError
 from hospeval.group.dip_keys import stay_keys, treatment_name
 from hospeval.group.dip_spec import TREATMENT_LABELS, DipCatalogue, DipPolicy, scheme_name
@@ -118,9 +119,14 @@ def derive_catalogue(wh: Warehouse, name: str, version: str, *, periods: tuple[s
     """
     scheme = scheme_name(name)
     population = Population(scheme=scheme, periods=periods, hospitals=hospitals)
-    keys = reference_keys(wh.table("stays"), wh.table("stay_diagnoses"), wh.table("stay_procedures"),
-                          population, policy)
-    with materialised(wh, keys, "dip_reference_keys") as cached:  # keyed once, read by the counts, the group assignment and the means
+    def keyed(stays: ir.Table, diagnoses: ir.Table, procedures: ir.Table) -> ir.Table:
+        return reference_keys(stays, diagnoses, procedures, population, policy)
+
+    # keyed in batches of stays (one list state per stay does not spill), once: read by the counts, the
+    # group assignment and the means
+    with batched(wh, "_dip_reference_keys_batches", wh.table("stays"),
+                 [wh.table("stay_diagnoses"), wh.table("stay_procedures")], keyed) as keys, \
+            materialised(wh, keys, "dip_reference_keys") as cached:
         threshold = core_threshold(wh, cached, policy)
         groups = wh.to_arrow(catalogue_expr(cached, policy, threshold))
     if groups.num_rows == 0:

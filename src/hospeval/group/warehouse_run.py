@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ibis.expr.types as ir
+
+from hospeval.batches import batched
 from hospeval.group.engine import group_stays
 from hospeval.group.spec import load_scheme
 from hospeval.warehouse import Warehouse
@@ -44,16 +47,14 @@ def group_warehouse(wh: Warehouse, scheme_name: str, *, code_policy: str = "exac
     """
     wh.require("stays", "stay_diagnoses", "stay_procedures")
     scheme = load_scheme(scheme_name)
-    result = group_stays(wh, scheme, wh.table("stays"), wh.table("stay_diagnoses"),
-                         wh.table("stay_procedures"), code_policy=code_policy)
-    if wh.has_table(RESULT_TABLE):
-        kept = wh.table(RESULT_TABLE)
-        kept = kept.filter(kept.scheme != scheme.name)
-        result = kept.union(result.cast(kept.schema()))
-        # materialise first: the new table is computed from the one it replaces
-        wh.replace(RESULT_TABLE, wh.scratch("_stay_groups_next", result))
-    else:
-        wh.replace(RESULT_TABLE, result)
+
+    def group(stays: ir.Table, diagnoses: ir.Table, procedures: ir.Table) -> ir.Table:
+        return group_stays(wh, scheme, stays, diagnoses, procedures, code_policy=code_policy)
+
+    # batches of stays keep the working set bounded (hospeval.batches); their rows are the same
+    with batched(wh, "_stay_groups_batches", wh.table("stays"),
+                 [wh.table("stay_diagnoses"), wh.table("stay_procedures")], group) as result:
+        wh.replace_rows(RESULT_TABLE, result, {"scheme": scheme.name})
     groups = wh.table(RESULT_TABLE)
     mine = groups.filter(groups.scheme == scheme.name)
     rows = mine.group_by("status").aggregate(n=mine.count()).to_pyarrow().to_pylist()

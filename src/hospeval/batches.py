@@ -1,0 +1,90 @@
+"""Bounded working sets: per-stay computations run over batches of stays, their rows collected in a table.
+
+A stay's DRG group or DIP key depends on that stay's own rows only, so grouping a province in batches of
+stays gives the same rows as grouping it at once. On one machine that keeps each statement's working set
+(hash tables of the joins, list states of the procedure combinations) the size of a batch, not of the
+province: above a few million stays the whole set no longer fits the DuckDB memory limit, and spilled work
+tables cost several times as much per row to read back (measured in ``benchmarks/results/pipeline.md``).
+
+A batch is a half-open range of ``stay_id`` so that the stays and their diagnosis and procedure rows are
+cut by the same plain filter (no join). Ranges are cut between hospitals: ingest derives ``stay_id`` as
+``hospital_id-<hash>``, so one hospital's stays are one contiguous range, and a batch holds whole hospitals
+up to :attr:`Warehouse.batch_stays` stays (a hospital larger than that is a batch of its own). Ranges
+cover every possible id, so batches are exact whatever the ids look like; only their sizes assume the
+ingest's ids. Spark partitions by itself: its warehouse has no batch size and runs in one go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+import ibis.expr.types as ir
+
+Range = tuple[str | None, str | None]
+
+
+@contextmanager
+def work_scope(wh) -> Iterator[None]:
+    """Drop the work tables made inside the block (also when it fails), except the session's results."""
+    before = wh.work_tables()
+    try:
+        yield
+    finally:
+        for table in wh.work_tables() - before - wh.session_tables:
+            wh.drop_work_table(table)
+
+
+def stay_ranges(wh, stays: ir.Table, size: int | None) -> list[Range]:
+    """Half-open ``stay_id`` ranges ``[lo, hi)`` of whole hospitals, each up to ``size`` stays.
+
+    One range ``(None, None)`` (everything) when ``size`` is None or the stays fit in one batch. Only one row
+    per hospital comes back from the warehouse.
+    """
+    if size is None:
+        return [(None, None)]
+    per = stays.group_by("hospital_id").aggregate(first=stays.stay_id.min(), n=stays.count())
+    rows = wh.to_arrow(per.order_by("first")).to_pylist()
+    starts: list[str] = []
+    filled = size  # forces a start at the first hospital
+    for row in rows:
+        if filled + row["n"] > size and filled > 0:
+            starts.append(row["first"])
+            filled = 0
+        filled += row["n"]
+    bounds = [None, *starts[1:], None]
+    return list(zip(bounds[:-1], bounds[1:], strict=True)) if starts else [(None, None)]
+
+
+def within(table: ir.Table, lo: str | None, hi: str | None) -> ir.Table:
+    """Rows of ``table`` whose ``stay_id`` is in ``[lo, hi)`` (None = unbounded)."""
+    if lo is not None:
+        table = table.filter(table.stay_id >= lo)
+    if hi is not None:
+        table = table.filter(table.stay_id < hi)
+    return table
+
+
+@contextmanager
+def batched(wh, name: str, stays: ir.Table, linked: Sequence[ir.Table],
+            compute: Callable[..., ir.Table], *, size: int | None = None) -> Iterator[ir.Table]:
+    """Yield ``compute(stays, *linked)``, computed batch by batch when the stays are many.
+
+    ``compute`` takes the stays and the linked per-stay tables (diagnoses, procedures; each with
+    ``stay_id``) of a batch and returns rows for those stays only. With one batch the expression itself is
+    yielded. With several, each batch's rows are appended to the stored table ``name`` (compressed on disk,
+    so the collected rows take no working memory), the work tables a batch made are dropped before the next
+    begins, and ``name`` is yielded and dropped after the block.
+    """
+    ranges = stay_ranges(wh, stays, size if size is not None else getattr(wh, "batch_stays", None))
+    if len(ranges) == 1:
+        yield compute(stays, *linked)
+        return
+    wh.drop(name)
+    try:
+        for lo, hi in ranges:
+            with work_scope(wh):
+                wh.append(name, compute(within(stays, lo, hi), *[within(t, lo, hi) for t in linked]))
+        yield wh.table(name)
+    finally:
+        wh.drop(name)
