@@ -260,9 +260,10 @@ def run_one_stage(stage: str, engine: str, warehouse: Path, folder: Path, cores:
             ingest_files(wh, [f for f in files if f.suffix == ".parquet"], secret=SECRET)
         else:
             ingest_files(wh, files, secret=SECRET)
+        parts = {}
     else:
         out = warehouse.parent / f"out-{engine}"
-        run_stage(stage, RunContext(warehouse=wh, output=out, scheme="chs-drg-1.1"))
+        parts = run_stage(stage, RunContext(warehouse=wh, output=out, scheme="chs-drg-1.1")).timings
     seconds, cpu = time.perf_counter() - t, cpu_seconds() - cpu0
     mem = peak_mb()
     spill.stop()
@@ -270,7 +271,7 @@ def run_one_stage(stage: str, engine: str, warehouse: Path, folder: Path, cores:
     system = os.times().system - sys0 if engine == "duckdb" else None  # the JVM's share is not split out
     load = os.getloadavg()[0]
     return {"seconds": seconds, "cpu_seconds": cpu, "sys_seconds": system, "peak_mb": mem, "spill_mb": spill.peak_mb,
-            "load": load, "calibration": (before + calibrate()) / 2}
+            "load": load, "calibration": (before + calibrate()) / 2, "parts": parts}
 
 
 def stage_in_child(stage: str, engine: str, warehouse: Path, folder: Path, cores: int, memory: str) -> dict:
@@ -411,6 +412,12 @@ def linearity(results: dict, duck: list[float]) -> list[str]:
         totals = [x + y for x, y in zip(totals, t, strict=True)]
         lines.append(_margin_row(stage, t, a, m, b))
     lines.append(_margin_row("**all stages**", totals, a, m, b))
+    for stage in STAGES:  # the parts a stage times itself (quality: rules, scores, workbooks)
+        parts = [results[("duckdb", s)].get(stage, {}).get("parts") or {} for s in (a, m, b)]
+        for part in parts[0]:
+            t = [p.get(part) for p in parts]
+            if None not in t:
+                lines.append(_margin_row(f"{stage}: {part}", t, a, m, b))
     return [*lines, ""]
 
 

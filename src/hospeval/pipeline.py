@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +39,17 @@ class StageSummary:
     stage: str
     lines: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # CPU seconds of the stage's parts, if it times them
+
+
+@contextmanager
+def cpu_timer(timings: dict[str, float], part: str) -> Iterator[None]:
+    """Add the process's CPU seconds (every thread, DuckDB's included) spent in the block to ``timings[part]``."""
+    start = time.process_time()
+    try:
+        yield
+    finally:
+        timings[part] = timings.get(part, 0.0) + time.process_time() - start
 
 
 def available_stages(skip: tuple[str, ...] = ("ingest",)) -> list[str]:

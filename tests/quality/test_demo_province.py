@@ -49,3 +49,11 @@ def test_poor_quality_hospital_scores_lowest(checked):
         GROUP BY 1""").fetchall())
     others = [r for h, r in rates.items() if h != poor and h in scores]
     assert rates[poor] >= 3 * statistics.median(others)
+
+
+def test_the_check_times_its_parts_for_the_benchmark(checked):
+    # the rules grow with stays, the workbooks with hospitals: the benchmark reports them apart
+    _wh, _truth, report = checked
+    assert set(report.timings) == {"rules", "scores", "workbooks"}
+    assert report.timings["rules"] > 0 and report.timings["workbooks"] > 0
+    assert all(t >= 0 for t in report.timings.values())

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import ibis
 
+from hospeval.pipeline import cpu_timer
 from hospeval.quality.engine import RuleRun, run_rules
 from hospeval.quality.excel import DEFAULT_MAX_FINDINGS, workbook_data, workbook_name, write_workbook
 from hospeval.quality.scoring import write_scores
@@ -39,6 +40,9 @@ class CheckReport:
     run: RuleRun
     hospitals: list[HospitalSummary] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    # CPU seconds of the parts (rules, scores, workbooks): the rules grow with stays, the workbooks with
+    # hospitals and findings up to their cap
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def not_applicable_reasons(self) -> list[str]:
@@ -99,17 +103,22 @@ def check(wh: Warehouse, *, output: Path, scheme: str = "chs-drg-1.1", hospitals
     """
     catalogue = catalogue or load_catalogue()
     scoring = scoring or load_scoring()
-    run = run_rules(wh, scheme=scheme, catalogue=catalogue, dictionaries=dictionaries, scoring_text=scoring.text)
-    write_scores(wh, catalogue, scoring, scheme=scheme)
-    report = CheckReport(run=run, hospitals=summarise(wh))
+    timings: dict[str, float] = {}
+    with cpu_timer(timings, "rules"):
+        run = run_rules(wh, scheme=scheme, catalogue=catalogue, dictionaries=dictionaries,
+                        scoring_text=scoring.text)
+    with cpu_timer(timings, "scores"):
+        write_scores(wh, catalogue, scoring, scheme=scheme)
+        report = CheckReport(run=run, hospitals=summarise(wh), timings=timings)
     if not workbooks:
         return report
-    chosen = [h for h in report.hospitals if hospitals is None or h.hospital_id in hospitals]
-    data = workbook_data(wh, [h.hospital_id for h in chosen], max_findings)
-    for h in chosen:
-        path = Path(output) / workbook_name(h.hospital_id)
-        written = write_workbook(wh, path, h.hospital_id, catalogue=catalogue, scoring=scoring,
-                                 hospital_name=h.name, max_findings=max_findings, data=data[h.hospital_id])
-        h.workbook, h.findings_shown = path, written["shown"]
-        report.files.append(path)
+    with cpu_timer(timings, "workbooks"):
+        chosen = [h for h in report.hospitals if hospitals is None or h.hospital_id in hospitals]
+        data = workbook_data(wh, [h.hospital_id for h in chosen], max_findings)
+        for h in chosen:
+            path = Path(output) / workbook_name(h.hospital_id)
+            written = write_workbook(wh, path, h.hospital_id, catalogue=catalogue, scoring=scoring,
+                                     hospital_name=h.name, max_findings=max_findings, data=data[h.hospital_id])
+            h.workbook, h.findings_shown = path, written["shown"]
+            report.files.append(path)
     return report

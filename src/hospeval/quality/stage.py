@@ -18,4 +18,4 @@ def run(ctx: RunContext) -> StageSummary:
         score = "-" if h.score is None else f"{h.score:.1f}"
         lines.append(f"{h.hospital_id}: {h.stays} stays, {h.errors} errors, {h.warnings} warnings, score {score}")
     lines.extend(f"not applicable: {reason}" for reason in report.not_applicable_reasons)
-    return StageSummary(stage="quality", lines=lines, files=list(report.files))
+    return StageSummary(stage="quality", lines=lines, files=list(report.files), timings=report.timings)
