@@ -171,3 +171,27 @@ def test_cli_on_the_spark_engine_refuses_csv_with_advice(tmp_path, monkeypatch):
     assert opened == ["spark"]
     assert isinstance(result.exception, InputFileError)
     assert "convert this file to Parquet first" in str(result.exception) and "a.csv" in str(result.exception)
+
+
+@pytest.mark.parametrize("suffix,loader,runs", [
+    (".csv", ingest_files, 2),          # the SQL ingest sorts each file's rows: one sorted run per file
+    (".parquet", ingest_files, 2),
+    (".parquet", ingest_parquet, 1),    # the Ibis ingest (Spark's) writes the whole table sorted
+], ids=["csv", "parquet-sql", "parquet-ibis"])
+def test_diagnoses_and_procedures_are_stored_in_key_order(tmp_path, suffix, loader, runs):
+    # the batched stages cut stays by stay_id range: stored in key order, a range is a few row groups
+    from hospeval.demo.generator import generate_province
+    from hospeval.ingest.export import export_front_page
+
+    with Warehouse(":memory:") as source:
+        generate_province(source, stays=3_000, seed=8)
+        files = [tmp_path / f"{h}{suffix}" for h in ("a", "b")]
+        export_front_page(source, files[0], where="hospital_id >= 'H004'")  # hospitals out of order
+        export_front_page(source, files[1], where="hospital_id < 'H004'")
+    with Warehouse(":memory:") as wh:
+        loader(wh, files, secret="k")
+        wh.con.execute("SET threads = 1")  # one thread reads the table in its stored order
+        for table in ("stay_diagnoses", "stay_procedures"):
+            stored = wh.con.execute(f"SELECT stay_id, seq FROM {table}").fetchall()
+            descents = sum(a > b for a, b in zip(stored, stored[1:]))
+            assert len(stored) > 3_000 and descents == runs - 1, (table, descents)

@@ -344,4 +344,6 @@ def _insert_long(con, good: str, prof: Profile, report: FileReport, kind: str) -
             f" SELECT stay_id, string_split(__list_{kind}, '|') AS codes FROM {good}"
             f" WHERE __list_{kind} IS NOT NULL), range(1, len(codes) + 1) r(i) WHERE trim(codes[i]) <> ''")
     if parts:
-        con.execute(f"INSERT INTO {table} {' UNION ALL '.join(parts)}")
+        # in key order: a range of stays is then a few row groups (batched stages read ranges; see
+        # hospeval.batches); the sort is per file, so it grows with the file, not the warehouse
+        con.execute(f"INSERT INTO {table} SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY stay_id, 2")

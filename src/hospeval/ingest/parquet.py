@@ -358,11 +358,13 @@ def _union(tables: list[ibis.Table]) -> ibis.Table:
     return tables[0].union(*tables[1:], distinct=False) if len(tables) > 1 else tables[0]
 
 
-def _replace_by_key(wh, table: str, new: ibis.Table, keys: ibis.Table, on: list[str]) -> None:
-    """Table ``table`` without the rows whose ``on`` columns match ``keys``, plus ``new``."""
+def _replace_by_key(wh, table: str, new: ibis.Table, keys: ibis.Table, on: list[str],
+                    order: list[str] | None = None) -> None:
+    """Table ``table`` without the rows whose ``on`` columns match ``keys``, plus ``new`` (sorted by ``order``)."""
     old = wh.table(table)
     kept = old.anti_join(keys, [old[c] == keys[c] for c in on])
-    wh.replace(table, _conform(kept, table).union(_conform(new, table), distinct=False))
+    rows = _conform(kept, table).union(_conform(new, table), distinct=False)
+    wh.replace(table, rows.order_by(order) if order else rows)
 
 
 def _commit(wh, staged: list[_Staged], load_id: str, started: datetime) -> list[str]:
@@ -392,7 +394,9 @@ def _commit(wh, staged: list[_Staged], load_id: str, started: datetime) -> list[
                     fresh = _union(parts)
                 else:  # only the long rows of the stays that won
                     fresh = _union(parts).semi_join(new, ["stay_id", "__file"])
-                _replace_by_key(wh, LONG[kind], fresh, new.select("stay_id"), ["stay_id"])
+                # stored in key order: a range of stays is then a few row groups, which the batched stages
+                # read without scanning the table (hospeval.batches); the joins above leave no order
+                _replace_by_key(wh, LONG[kind], fresh, new.select("stay_id"), ["stay_id"], ["stay_id", "seq"])
         _replace_by_key(wh, target, new, new.select(*keys), keys)
     wh.append("ingest_quarantine", _union([s.bad for s in staged]))
     finished = datetime.now(UTC).replace(tzinfo=None)
