@@ -106,3 +106,30 @@ def test_grouping_and_dip_in_batches_give_the_same_rows_as_one_pass(tmp_path, sc
 def _same(x: object, y: object) -> bool:
     """Equal; floats to 1e-9 relative (sums over the rows in another order)."""
     return math.isclose(x, y, rel_tol=1e-9) if isinstance(x, float) and isinstance(y, float) else x == y
+
+
+def test_indicators_in_batches_give_the_same_values_as_one_pass(tmp_path):
+    # additive measures are summed from per-batch cells; DRG counts (count_distinct) read distinct rows
+    values = {}
+    for size in (None, 400):
+        with Warehouse(":memory:") as wh:
+            wh.batch_stays = size
+            generate_province(wh, stays=2_500, seed=12)
+            for stage in ("group", "reference", "indicators"):
+                run_stage(stage, RunContext(warehouse=wh, output=tmp_path / str(size), console=Console(quiet=True)))
+            assert wh.work_tables() == set()
+            values[size] = _ordered(wh, "indicator_values")
+    one, many = values[None], values[400]
+    assert len(one) > 1_000 and len(many) == len(one)
+    for a, b in zip(many, one, strict=True):
+        assert all(_same(x, y) for x, y in zip(a, b, strict=True)), (a, b)
+
+
+def test_indicators_batch_only_what_batches_can_give():
+    from hospeval.indicators.compile import batchable, measure_names
+    from hospeval.indicators.spec import load_sets
+
+    measures = measure_names([i for s in load_sets(None) for i in s.indicators if i.computable])
+    assert any(m.agg == "count_distinct" for m in measures.values())
+    assert batchable(measures, ["hospital", "dept", "doctor", "consortium", "district"])
+    assert not batchable(measures, ["hospital", "drg"])  # the DRG level reads every row

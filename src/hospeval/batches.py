@@ -25,14 +25,29 @@ Range = tuple[str | None, str | None]
 
 
 @contextmanager
-def work_scope(wh) -> Iterator[None]:
-    """Drop the work tables made inside the block (also when it fails), except the session's results."""
+def work_scope(wh, keep: set[str] | None = None) -> Iterator[None]:
+    """Drop the work tables made inside the block (also when it fails), except the session's results and
+    ``keep`` (read when the block ends, so a table the block adds to it is kept).
+    """
     before = wh.work_tables()
     try:
         yield
     finally:
-        for table in wh.work_tables() - before - wh.session_tables:
+        for table in wh.work_tables() - before - wh.session_tables - (keep or set()):
             wh.drop_work_table(table)
+
+
+def append_work(wh, name: str, data: ir.Table) -> None:
+    """Add ``data``'s rows to work table ``name``, columns matched by name (made from ``data`` at first).
+
+    DuckDB only: batches run only there (Spark has no batch size).
+    """
+    if name not in wh.work_tables():
+        wh.scratch(name, data)
+    elif wh.engine == "duckdb":
+        wh.con.execute(f'INSERT INTO temp.main."{name}" BY NAME {wh._sql(data)}')
+    else:
+        raise NotImplementedError(f"batches of stays run on DuckDB only, not on {wh.engine}")
 
 
 def stay_ranges(wh, stays: ir.Table, size: int | None) -> list[Range]:

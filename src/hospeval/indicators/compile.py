@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
+from hospeval.batches import Range, within
 from hospeval.indicators.codelists import codelist
 from hospeval.indicators.expr import compile_expr, names, parse
 from hospeval.indicators.spec import Fields, Indicator, IndicatorSet, Measure
@@ -97,9 +98,12 @@ def _flag_aggregate(child: ir.Table, flags: dict[str, str]) -> dict[str, ir.Valu
     return {name: _expr(where, child).fill_null(False).any() for name, where in flags.items()}
 
 
-def enriched_stays(wh: Warehouse, fields: Fields, scope: Scope = Scope()) -> ir.Table:
-    """One row per stay with every column indicators may use (see ``indicators/_fields.yaml``)."""
-    stays = wh.table("stays")
+def enriched_stays(wh: Warehouse, fields: Fields, scope: Scope = Scope(), rows: Range = (None, None)) -> ir.Table:
+    """One row per stay with every column indicators may use (see ``indicators/_fields.yaml``).
+
+    ``rows`` limits it to a batch: the stays whose id is in that range (:mod:`hospeval.batches`).
+    """
+    stays = within(wh.table("stays"), *rows)
     if scope.hospital_id:
         stays = stays.filter(stays.hospital_id == scope.hospital_id)
     t = stays.mutate(year=stays.discharge_time.strftime("%Y"), month=stays.discharge_time.strftime("%Y-%m"))
@@ -115,11 +119,11 @@ def enriched_stays(wh: Warehouse, fields: Fields, scope: Scope = Scope()) -> ir.
 
     diag_flags = {n: w for n, (src, w) in fields.stay_flags.items() if src == "diagnoses"}
     proc_flags = {n: w for n, (src, w) in fields.stay_flags.items() if src == "procedures"}
-    diagnoses = _with_fields(wh.table("stay_diagnoses"), fields.diagnosis_fields)
+    diagnoses = _with_fields(within(wh.table("stay_diagnoses"), *rows), fields.diagnosis_fields)
     d_agg = diagnoses.group_by(d_stay=diagnoses.stay_id).aggregate(
         principal_diagnosis=diagnoses.code.max(where=diagnoses.seq == 0), **_flag_aggregate(diagnoses, diag_flags))
     t = t.left_join(d_agg, t.stay_id == d_agg.d_stay).drop("d_stay")
-    procedures = _with_fields(wh.table("stay_procedures"), fields.procedure_fields)
+    procedures = _with_fields(within(wh.table("stay_procedures"), *rows), fields.procedure_fields)
     if proc_flags:
         p_agg = procedures.group_by(p_stay=procedures.stay_id).aggregate(**_flag_aggregate(procedures, proc_flags))
         t = t.left_join(p_agg, t.stay_id == p_agg.p_stay).drop("p_stay")
@@ -129,18 +133,18 @@ def enriched_stays(wh: Warehouse, fields: Fields, scope: Scope = Scope()) -> ir.
     if groups is None:
         t = t.mutate(**{c: ibis.null(ty) for c, ty in _GROUP_COLUMNS.items()})
     else:
-        groups = groups.rename(g_stay="stay_id")
+        groups = within(groups, *rows).rename(g_stay="stay_id")
         t = t.left_join(groups, t.stay_id == groups.g_stay).drop("g_stay")
     t = t.mutate(grouped=t.grouped.fill_null(False))
     return _with_fields(t, fields.stay_fields)
 
 
-def child_base(wh: Warehouse, fields: Fields, stays: ir.Table, base: str) -> ir.Table:
+def child_base(wh: Warehouse, fields: Fields, stays: ir.Table, base: str, rows: Range = (None, None)) -> ir.Table:
     """Procedures or diagnoses with their derived fields, joined to the columns of their stay."""
     if base == "procedures":
-        child = _with_fields(wh.table("stay_procedures"), fields.procedure_fields)
+        child = _with_fields(within(wh.table("stay_procedures"), *rows), fields.procedure_fields)
     else:
-        child = _with_fields(wh.table("stay_diagnoses"), fields.diagnosis_fields)
+        child = _with_fields(within(wh.table("stay_diagnoses"), *rows), fields.diagnosis_fields)
     parent = stays.rename(s_stay="stay_id")
     return child.join(parent, child.stay_id == parent.s_stay).drop("s_stay")
 
@@ -183,14 +187,15 @@ def stay_columns(stays: ir.Table, measures: dict[str, Measure]) -> ir.Table:
     return stays.select(*[c for c in stays.columns if c in used])
 
 
-def prepare_bases(wh: Warehouse, stays: ir.Table, fields: Fields, measures: dict[str, Measure]) -> Prepared:
-    """Build (unmaterialised) narrow tables for every base used by ``measures``."""
+def prepare_bases(wh: Warehouse, stays: ir.Table, fields: Fields, measures: dict[str, Measure],
+                  rows: Range = (None, None)) -> Prepared:
+    """Build (unmaterialised) narrow tables for every base used by ``measures`` (of the stays in ``rows``)."""
     tables, columns = {}, {}
     for base in ("stays", "procedures", "diagnoses"):
         subset = {n: m for n, m in measures.items() if not m.is_fact and m.base == base}
         if not subset:
             continue
-        table = stays if base == "stays" else child_base(wh, fields, stays, base)
+        table = stays if base == "stays" else child_base(wh, fields, stays, base, rows)
         derived: dict[tuple[str, str], str] = {}
         for name, m in subset.items():
             w = derived.setdefault(("w", m.where), f"_w{len(derived)}") if m.where else None
@@ -287,6 +292,33 @@ def fine_aggregate(prepared: Prepared, measures: dict[str, Measure], base: str, 
         **{name: _reduction(m, t, prepared.columns[name]) for name, m in subset.items()})
 
 
+# Reductions whose value for a unit is the same over the distinct (unit keys, filter, field) rows
+DISTINCT_SAFE = ("count_distinct", "min", "max")
+
+
+def batchable(measures: dict[str, Measure], levels: Sequence[str]) -> bool:
+    """True when the measures can be computed from per-batch pieces (:func:`distinct_rows`, fine cells).
+
+    Additive measures sum their cells across batches; the others must give the same value on distinct rows,
+    and every level must be a roll-up of cells.
+    """
+    return all(level in ROLLUP_LEVELS for level in levels) and all(
+        m.is_fact or m.agg in ADDITIVE or m.agg in DISTINCT_SAFE for m in measures.values())
+
+
+def distinct_rows(prepared: Prepared, measures: dict[str, Measure], base: str) -> ir.Table | None:
+    """The distinct rows of the unit keys and the columns the base's non-additive measures read.
+
+    Counts of distinct values, minima and maxima per unit are the same on these rows as on every row, and
+    rows from different batches need no merging (duplicates change none of them).
+    """
+    subset = [n for n, m in measures.items() if not m.is_fact and m.base == base and m.agg not in ADDITIVE]
+    if not subset or base not in prepared.tables:
+        return None
+    columns = sorted({c for n in subset for c in prepared.columns[n] if c})
+    return prepared.tables[base].select(*KEY_COLUMNS, *columns).distinct()
+
+
 def _rollup_aggregate(fine: ir.Table, names_: list[str], level: str, grain: str) -> ir.Table:
     fine = fine.filter(fine[LEVEL_KEYS[level]].notnull())
     return fine.group_by(**_keys(fine, level, grain)).aggregate(**{n: fine[n].sum() for n in names_})
@@ -301,7 +333,8 @@ def wide_measures(wh: Warehouse, prepared: Prepared, measures: dict[str, Measure
     """
     keys = ["unit_id", "period"] + (["hospital_id"] if level in HOSPITAL_SCOPED else [])
     parts: list[ir.Table] = []
-    for base, table in prepared.tables.items():
+    for base in dict.fromkeys([*prepared.tables, *(fine or {})]):
+        table = prepared.tables.get(base)  # batched runs keep only the rows non-additive measures read
         subset = {n: m for n, m in measures.items() if not m.is_fact and m.base == base}
         cells = (fine or {}).get(base)
         if cells is not None and level in ROLLUP_LEVELS:

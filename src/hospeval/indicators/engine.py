@@ -24,6 +24,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from hospeval.batches import Range, append_work, stay_ranges, work_scope
 from hospeval.errors import SchemaError
 from hospeval.indicators.compile import (
     GRAINS,
@@ -31,6 +32,8 @@ from hospeval.indicators.compile import (
     ROLLUP_LEVELS,
     Prepared,
     Scope,
+    batchable,
+    distinct_rows,
     enriched_stays,
     fine_aggregate,
     indicator_rows,
@@ -57,6 +60,7 @@ _STAYS_TEMP = "_hospeval_indicator_stays"
 _WIDE_TEMP = "_hospeval_indicator_wide"
 _BASE_TEMP = "_hospeval_indicator_base"
 _FINE_TEMP = "_hospeval_indicator_cells"
+_ROWS_TEMP = "_hospeval_indicator_rows"
 
 
 @dataclass
@@ -117,6 +121,30 @@ def compute_values(wh: Warehouse, sets: Sequence[IndicatorSet], levels: Sequence
     if not measures:
         return []
     timings = timings if timings is not None else {}
+    ranges = [(None, None)]
+    if stays is None and materialise_stays and batchable(measures, levels):
+        ranges = stay_ranges(wh, wh.table("stays"), getattr(wh, "batch_stays", None))
+    if len(ranges) > 1:
+        prepared, fine = _prepare_in_batches(wh, fields, scope, measures, grains, ranges, timings)
+    else:
+        prepared, fine = _prepare(wh, fields, scope, measures, levels, grains, stays, materialise_stays, timings)
+    outputs = []
+    for grain in grains:
+        for level in levels:
+            t0 = time.perf_counter()
+            wide = wide_measures(wh, prepared, measures, level, grain, scope, fine[grain])
+            wide = materialise(wh, f"{_WIDE_TEMP}_{level}_{grain}", wide)
+            timings[f"aggregate {level}/{grain}"] = time.perf_counter() - t0
+            rows = indicator_rows(wide, measures, chosen, level)
+            if rows is not None:
+                outputs.append(rows)
+    return outputs
+
+
+def _prepare(wh: Warehouse, fields, scope: Scope, measures: dict, levels: Sequence[str], grains: Sequence[str],
+             stays: ir.Table | None, materialise_stays: bool,
+             timings: dict[str, float]) -> tuple[Prepared, dict[str, dict[str, ir.Table]]]:
+    """All stays at once: the prepared bases and, per grain, the fine cells of each base."""
     t0 = time.perf_counter()
     stays = stay_columns(stays if stays is not None else enriched_stays(wh, fields, scope), measures)
     if materialise_stays:
@@ -126,26 +154,60 @@ def compute_values(wh: Warehouse, sets: Sequence[IndicatorSet], levels: Sequence
     t0 = time.perf_counter()
     prepared = Prepared(tables={base: materialise(wh, f"{_BASE_TEMP}_{base}", t)
                                 for base, t in prepared.tables.items()}, columns=prepared.columns)
+    if materialise_stays:  # every base has read it: free its memory for the aggregations
+        wh.drop_work_table(_STAYS_TEMP)
     timings["prepare"] = time.perf_counter() - t0
-    outputs = []
+    fine: dict[str, dict[str, ir.Table]] = {}
     for grain in grains:
         t0 = time.perf_counter()
-        fine = {}
+        fine[grain] = {}
         if any(level in ROLLUP_LEVELS for level in levels):
             for base in prepared.tables:
                 cells = fine_aggregate(prepared, measures, base, grain)
                 if cells is not None:
-                    fine[base] = materialise(wh, f"{_FINE_TEMP}_{base}_{grain}", cells)
+                    fine[grain][base] = materialise(wh, f"{_FINE_TEMP}_{base}_{grain}", cells)
         timings[f"cells {grain}"] = time.perf_counter() - t0
-        for level in levels:
-            t0 = time.perf_counter()
-            wide = wide_measures(wh, prepared, measures, level, grain, scope, fine)
-            wide = materialise(wh, f"{_WIDE_TEMP}_{level}_{grain}", wide)
-            timings[f"aggregate {level}/{grain}"] = time.perf_counter() - t0
-            rows = indicator_rows(wide, measures, chosen, level)
-            if rows is not None:
-                outputs.append(rows)
-    return outputs
+    return prepared, fine
+
+
+def _prepare_in_batches(wh: Warehouse, fields, scope: Scope, measures: dict, grains: Sequence[str],
+                        ranges: Sequence[Range],
+                        timings: dict[str, float]) -> tuple[Prepared, dict[str, dict[str, ir.Table]]]:
+    """Batch by batch of stays (:mod:`hospeval.batches`): only the pieces the levels need are kept.
+
+    Per batch the enriched stays and the prepared bases are built and dropped again; kept are the fine
+    cells (additive measures, summed across batches by the roll-up) and the distinct rows the other
+    measures read (:func:`~hospeval.indicators.compile.distinct_rows`). The working set is a batch's.
+    """
+    t0 = time.perf_counter()
+    kept: set[str] = set()
+    columns: dict = {}
+
+    def collect(name: str, expr: ir.Table) -> None:
+        append_work(wh, name, expr)
+        kept.add(name)
+
+    for lo, hi in ranges:
+        with work_scope(wh, keep=kept):
+            stays = materialise(wh, _STAYS_TEMP, stay_columns(enriched_stays(wh, fields, scope, (lo, hi)), measures))
+            part = prepare_bases(wh, stays, fields, measures, (lo, hi))
+            part = Prepared(tables={base: materialise(wh, f"{_BASE_TEMP}_{base}", t)
+                                    for base, t in part.tables.items()}, columns=part.columns)
+            columns = part.columns
+            for base in part.tables:
+                rows = distinct_rows(part, measures, base)
+                if rows is not None:
+                    collect(f"{_ROWS_TEMP}_{base}", rows)
+                for grain in grains:
+                    cells = fine_aggregate(part, measures, base, grain)
+                    if cells is not None:
+                        collect(f"{_FINE_TEMP}_{base}_{grain}", cells)
+    tables = {name.removeprefix(f"{_ROWS_TEMP}_"): wh.table(name) for name in sorted(kept)
+              if name.startswith(f"{_ROWS_TEMP}_")}
+    fine = {grain: {base: wh.table(f"{_FINE_TEMP}_{base}_{grain}") for base in ("stays", "procedures", "diagnoses")
+                    if f"{_FINE_TEMP}_{base}_{grain}" in kept} for grain in grains}
+    timings[f"prepare in {len(ranges)} batches"] = time.perf_counter() - t0
+    return Prepared(tables=tables, columns=columns), fine
 
 
 def evaluate_indicators(wh: Warehouse, set_ids: Sequence[str] | None = None,
