@@ -43,6 +43,7 @@ from hospeval.indicators.compile import (
     wide_measures,
 )
 from hospeval.indicators.spec import IndicatorSet, load_fields, load_sets
+from hospeval.pipeline import cpu_timer
 from hospeval.warehouse import Warehouse
 
 VALUES_TABLE = "indicator_values"
@@ -73,6 +74,9 @@ class IndicatorRun:
     rows_by_level: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    # CPU seconds of the part that reads stays (enriched stays, bases, cells) and of the part that works on
+    # units (level aggregations, values written): the first grows with stays, the second with units
+    cpu: dict[str, float] = field(default_factory=dict)
 
 
 def materialise(wh: Warehouse, name: str, expr: ir.Table) -> ir.Table:
@@ -104,7 +108,7 @@ def _check_args(levels: Sequence[str], grains: Sequence[str]) -> None:
 def compute_values(wh: Warehouse, sets: Sequence[IndicatorSet], levels: Sequence[str],
                    grains: Sequence[str], scope: Scope | None = None, *, stays: ir.Table | None = None,
                    indicator_ids: Sequence[str] | None = None, materialise_stays: bool = False,
-                   timings: dict[str, float] | None = None) -> list[ir.Table]:
+                   timings: dict[str, float] | None = None, cpu: dict[str, float] | None = None) -> list[ir.Table]:
     """Build indicator values as Ibis expressions (one per level and grain), without writing them.
 
     ``stays`` may be a pre-built enriched stays table. Only the columns the measures read are kept of it,
@@ -121,13 +125,23 @@ def compute_values(wh: Warehouse, sets: Sequence[IndicatorSet], levels: Sequence
     if not measures:
         return []
     timings = timings if timings is not None else {}
+    cpu = cpu if cpu is not None else {}
     ranges = [(None, None)]
-    if stays is None and materialise_stays and batchable(measures, levels):
-        ranges = stay_ranges(wh, wh.table("stays"), getattr(wh, "batch_stays", None))
-    if len(ranges) > 1:
-        prepared, fine = _prepare_in_batches(wh, fields, scope, measures, grains, ranges, timings)
-    else:
-        prepared, fine = _prepare(wh, fields, scope, measures, levels, grains, stays, materialise_stays, timings)
+    with cpu_timer(cpu, "stays"):
+        if stays is None and materialise_stays and batchable(measures, levels):
+            ranges = stay_ranges(wh, wh.table("stays"), getattr(wh, "batch_stays", None))
+        if len(ranges) > 1:
+            prepared, fine = _prepare_in_batches(wh, fields, scope, measures, grains, ranges, timings)
+        else:
+            prepared, fine = _prepare(wh, fields, scope, measures, levels, grains, stays, materialise_stays,
+                                      timings)
+    with cpu_timer(cpu, "units"):
+        return _level_values(wh, prepared, fine, measures, chosen, levels, grains, scope, timings)
+
+
+def _level_values(wh: Warehouse, prepared: Prepared, fine: dict, measures: dict, chosen: list, levels: Sequence[str],
+                  grains: Sequence[str], scope: Scope, timings: dict[str, float]) -> list[ir.Table]:
+    """Each level and grain's wide measure table, materialised, and its indicator rows (as expressions)."""
     outputs = []
     for grain in grains:
         for level in levels:
@@ -232,12 +246,14 @@ def evaluate_indicators(wh: Warehouse, set_ids: Sequence[str] | None = None,
     sets = load_sets(list(set_ids) if set_ids else None)
     run = IndicatorRun(run_id=run_id_for(sets, levels, grains, scope), sets=[s.id for s in sets])
     wh.require("stays", "stay_diagnoses", "stay_procedures")
-    outputs = compute_values(wh, sets, levels, grains, scope, materialise_stays=True, timings=run.timings)
+    outputs = compute_values(wh, sets, levels, grains, scope, materialise_stays=True, timings=run.timings,
+                             cpu=run.cpu)
     _ensure_values_table(wh)
     wh.ensure_table(RUNS_TABLE, RUNS_SCHEMA)
     with wh.transaction():
         t0 = time.perf_counter()
-        _write_values(wh, run.run_id, outputs, [s.id for s in sets], levels)
+        with cpu_timer(run.cpu, "units"):
+            _write_values(wh, run.run_id, outputs, [s.id for s in sets], levels)
         run.timings["write values"] = time.perf_counter() - t0
         values = wh.table(VALUES_TABLE)
         mine = values.filter(values.run_id == run.run_id)

@@ -12,8 +12,8 @@ GRAINS = ("year", "month")
 
 def run(ctx: RunContext) -> StageSummary:
     """Evaluate all sets by hospital, department, doctor, consortium and district, per year and month."""
-    summary = StageSummary(stage="indicators")
     result = evaluate_indicators(ctx.warehouse, None, levels=LEVELS, grains=GRAINS, scope=Scope(scheme=ctx.scheme))
+    summary = StageSummary(stage="indicators", timings=result.cpu)
     summary.lines.append(f"{result.rows:,} indicator values from {len(result.sets)} sets "
                          f"({', '.join(result.sets)}) in {result.seconds:.1f} s")
     summary.lines.extend(f"  {level}: {n:,}" for level, n in sorted(result.rows_by_level.items()))
