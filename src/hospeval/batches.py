@@ -82,18 +82,26 @@ def within(table: ir.Table, lo: str | None, hi: str | None) -> ir.Table:
 
 @contextmanager
 def batched(wh, name: str, stays: ir.Table, linked: Sequence[ir.Table],
-            compute: Callable[..., ir.Table], *, size: int | None = None) -> Iterator[ir.Table]:
+            compute: Callable[..., ir.Table], *, size: int | None = None,
+            materialise: bool = False) -> Iterator[ir.Table]:
     """Yield ``compute(stays, *linked)``, computed batch by batch when the stays are many.
 
     ``compute`` takes the stays and the linked per-stay tables (diagnoses, procedures; each with
     ``stay_id``) of a batch and returns rows for those stays only. With one batch the expression itself is
-    yielded. With several, each batch's rows are appended to the stored table ``name`` (compressed on disk,
-    so the collected rows take no working memory), the work tables a batch made are dropped before the next
-    begins, and ``name`` is yielded and dropped after the block.
+    yielded, or with ``materialise`` a work table computed from it once (for a result read several times).
+    With several, each batch's rows are appended to the stored table ``name`` (compressed on disk, so the
+    collected rows take no working memory), the work tables a batch made are dropped before the next
+    begins, and ``name`` is yielded; either table is dropped after the block.
     """
     ranges = stay_ranges(wh, stays, size if size is not None else getattr(wh, "batch_stays", None))
-    if len(ranges) == 1:
+    if len(ranges) == 1 and not materialise:
         yield compute(stays, *linked)
+        return
+    if len(ranges) == 1:
+        try:
+            yield wh.scratch(name, compute(stays, *linked))
+        finally:
+            wh.drop(name)
         return
     wh.drop(name)
     try:

@@ -37,7 +37,7 @@ class Warehouse:
     """A DuckDB warehouse file (or ``":memory:"``) with the canonical tables."""
 
     engine = "duckdb"
-    # Stays per batch of the per-stay stages (grouping, DIP keys; see hospeval.batches): a working set that
+    # Stays per batch of the per-stay stages (grouping, DIP keys, indicators; see hospeval.batches): a working set that
     # fits the memory limit with room to spare on a 16 GB machine.
     batch_stays: int | None = 2_000_000
 

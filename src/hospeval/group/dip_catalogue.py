@@ -24,7 +24,6 @@ from hospeval.group.dip_keys import stay_keys, treatment_name
 from hospeval.group.dip_spec import TREATMENT_LABELS, DipCatalogue, DipPolicy, scheme_name
 from hospeval.reference.drg_reference import filter_stays
 from hospeval.reference.spec import Population, ReferencePopulationError
-from hospeval.reference.store import materialised
 from hospeval.reference.trim import flag_kept
 from hospeval.warehouse import Warehouse
 
@@ -125,8 +124,7 @@ def derive_catalogue(wh: Warehouse, name: str, version: str, *, periods: tuple[s
     # keyed in batches of stays (one list state per stay does not spill), once: read by the counts, the
     # group assignment and the means
     with batched(wh, "_dip_reference_keys_batches", wh.table("stays"),
-                 [wh.table("stay_diagnoses"), wh.table("stay_procedures")], keyed) as keys, \
-            materialised(wh, keys, "dip_reference_keys") as cached:
+                 [wh.table("stay_diagnoses"), wh.table("stay_procedures")], keyed, materialise=True) as cached:
         threshold = core_threshold(wh, cached, policy)
         groups = wh.to_arrow(catalogue_expr(cached, policy, threshold))
     if groups.num_rows == 0:

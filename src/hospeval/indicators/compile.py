@@ -26,7 +26,7 @@ import ibis.expr.types as ir
 from hospeval.batches import Range, within
 from hospeval.indicators.codelists import codelist
 from hospeval.indicators.expr import compile_expr, names, parse
-from hospeval.indicators.spec import Fields, Indicator, IndicatorSet, Measure
+from hospeval.indicators.spec import BASES, Fields, Indicator, IndicatorSet, Measure
 from hospeval.warehouse import Warehouse
 
 # Level -> column of the enriched stay that identifies the unit.
@@ -191,7 +191,7 @@ def prepare_bases(wh: Warehouse, stays: ir.Table, fields: Fields, measures: dict
                   rows: Range = (None, None)) -> Prepared:
     """Build (unmaterialised) narrow tables for every base used by ``measures`` (of the stays in ``rows``)."""
     tables, columns = {}, {}
-    for base in ("stays", "procedures", "diagnoses"):
+    for base in BASES:
         subset = {n: m for n, m in measures.items() if not m.is_fact and m.base == base}
         if not subset:
             continue

@@ -42,7 +42,7 @@ from hospeval.indicators.compile import (
     stay_columns,
     wide_measures,
 )
-from hospeval.indicators.spec import IndicatorSet, load_fields, load_sets
+from hospeval.indicators.spec import BASES, IndicatorSet, load_fields, load_sets
 from hospeval.pipeline import cpu_timer
 from hospeval.warehouse import Warehouse
 
@@ -218,7 +218,7 @@ def _prepare_in_batches(wh: Warehouse, fields, scope: Scope, measures: dict, gra
                         collect(f"{_FINE_TEMP}_{base}_{grain}", cells)
     tables = {name.removeprefix(f"{_ROWS_TEMP}_"): wh.table(name) for name in sorted(kept)
               if name.startswith(f"{_ROWS_TEMP}_")}
-    fine = {grain: {base: wh.table(f"{_FINE_TEMP}_{base}_{grain}") for base in ("stays", "procedures", "diagnoses")
+    fine = {grain: {base: wh.table(f"{_FINE_TEMP}_{base}_{grain}") for base in BASES
                     if f"{_FINE_TEMP}_{base}_{grain}" in kept} for grain in grains}
     timings[f"prepare in {len(ranges)} batches"] = time.perf_counter() - t0
     return Prepared(tables=tables, columns=columns), fine
