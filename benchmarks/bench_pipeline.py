@@ -9,6 +9,9 @@ records, for the ratio with hospeval's grouping stage.
 Data: a demo province of ``--base`` stays is generated once; larger sizes replicate it (new stay, record
 and patient numbers per copy, same clinical content) and every size is written as the files a province
 receives: one front-page Parquet file per copy (N041 Chinese headers), the hospital list and the facts.
+By default each copy brings its own hospitals (new 组织机构代码, consortia and facts), so a bigger province
+has more hospitals, departments and doctors, as real ones do; ``--replicate stays`` keeps the base
+province's hospitals and gives each more stays instead.
 Each stage runs in its own process on the warehouse the previous stage left, so its peak memory is its own
 (Python + DuckDB, or Python + the Spark JVM).
 
@@ -149,7 +152,15 @@ def _reset_peak_memory() -> None:
 
 
 # -- data ------------------------------------------------------------------------------------------------
-def prepare(data: Path, base: int, sizes: list[float]) -> None:
+REPLICATE = {
+    "hospitals": "each further million stays is a copy of the base province's hospitals under new codes "
+                 "(a province grows by hospitals: departments, doctors and consortia grow with the stays)",
+    "stays": "each further million stays is a copy of the base province's stays in the same hospitals "
+             "(the same hospitals, departments and doctors with more stays each)",
+}
+
+
+def prepare(data: Path, base: int, sizes: list[float], replicate: str = "hospitals") -> None:
     """Generate the base province once, then write each size's input files (replicas of the base)."""
     from hospeval.demo.generator import generate_province
     from hospeval.warehouse import Warehouse
@@ -168,30 +179,58 @@ def prepare(data: Path, base: int, sizes: list[float]) -> None:
     copies_dir.mkdir(exist_ok=True)
     for size in sizes:
         n = int(size * 1_000_000)
-        folder = data / f"n{_label(size)}"
+        folder = size_folder(data, size, replicate)
         if (folder / "done").exists():
             continue
         shutil.rmtree(folder, ignore_errors=True)
         (folder / "front_pages").mkdir(parents=True)
         t = time.perf_counter()
-        with Warehouse(base_db, read_only=True) as src:
-            src.con.execute(f"COPY hospitals TO '{folder / 'hospitals.csv'}' (HEADER)")
-            src.con.execute(f"COPY hospital_facts TO '{folder / 'hospital_facts.csv'}' (HEADER)")
-        for k in range(-(-n // base)):
+        copies = -(-n // base)
+        write_hospitals(base_db, folder, copies if replicate == "hospitals" else 1)
+        for k in range(copies):
             take = min(base, n - k * base)
-            part = copies_dir / f"part-{k:03d}-{take}.parquet"
+            part = copies_dir / copy_name(k, take, replicate)
             if not part.exists():
-                write_copy(base_db, k, take, part)
+                write_copy(base_db, k, take, part, replicate)
             (folder / "front_pages" / part.name).symlink_to(part)
         (folder / "done").write_text(str(n))
-        print(f"{n:,} stays as {-(-n // base)} front-page Parquet files ({time.perf_counter() - t:.0f} s) -> {folder}",
+        print(f"{n:,} stays as {copies} front-page Parquet files ({time.perf_counter() - t:.0f} s) -> {folder}",
               flush=True)
 
 
-def write_copy(base_db: Path, k: int, take: int, part: Path) -> None:
-    """Copy ``k`` of the base province: the same front pages with a new 病案号 (so new stay and patient
-    pseudonyms at ingest) and the same clinical content. Copy 0 is exported from the base warehouse; the
-    others rewrite copy 0's record-number column, which is far cheaper than exporting again.
+def size_folder(data: Path, size: float, replicate: str) -> Path:
+    return data / f"n{_label(size)}-{replicate}"
+
+
+def hospital_suffix(k: int) -> str:
+    """Copy ``k``'s suffix to hospital and consortium codes (copy 0 keeps the base province's codes)."""
+    return f"C{k:02d}" if k else ""
+
+
+def copy_name(k: int, take: int, replicate: str) -> str:
+    return f"part-{k:03d}-{take}.parquet" if k == 0 or replicate == "stays" else f"hosp-{k:03d}-{take}.parquet"
+
+
+def write_hospitals(base_db: Path, folder: Path, copies: int) -> None:
+    """The hospital list and facts for ``copies`` copies of the base province's hospitals."""
+    from hospeval.warehouse import Warehouse
+
+    def union(select: str) -> str:
+        return " UNION ALL ".join(select.format(s=hospital_suffix(k)) for k in range(copies))
+
+    with Warehouse(base_db, read_only=True) as src:
+        src.con.execute(f"""COPY ({union("SELECT * REPLACE (hospital_id || '{s}' AS hospital_id, name || '{s}' AS name, "
+                                         "consortium_id || '{s}' AS consortium_id) FROM hospitals")})
+                            TO '{folder / 'hospitals.csv'}' (HEADER)""")
+        src.con.execute(f"""COPY ({union("SELECT * REPLACE (hospital_id || '{s}' AS hospital_id) FROM hospital_facts")})
+                            TO '{folder / 'hospital_facts.csv'}' (HEADER)""")
+
+
+def write_copy(base_db: Path, k: int, take: int, part: Path, replicate: str) -> None:
+    """Copy ``k`` of the first ``take`` stays of the base province: the same clinical content with a new
+    病案号 (so new stay and patient pseudonyms at ingest) and, when replicating hospitals, the hospital codes
+    of copy ``k``. Copy 0 is exported from the base warehouse; the others rewrite copy 0's columns, which is
+    far cheaper than exporting again.
     """
     import duckdb
 
@@ -199,12 +238,16 @@ def write_copy(base_db: Path, k: int, take: int, part: Path) -> None:
     from hospeval.ingest.profiles import load_profile
     from hospeval.warehouse import Warehouse
 
+    first = part.parent / copy_name(0, take, replicate)
+    if k > 0 and not first.exists():
+        write_copy(base_db, 0, take, first, replicate)
     tmp = part.with_suffix(".tmp.parquet")
-    first = part.parent / f"part-000-{take}.parquet"
-    if k > 0 and first.exists():
-        mrn = load_profile("n041_zh").identifier_headers["medical_record_no"]
+    if k > 0:
+        profile = load_profile("n041_zh")
+        mrn, code = profile.identifier_headers["medical_record_no"], profile.headers["hospital_id"]  # 病案号, 组织机构代码
+        hospital = f', "{code}" || \'{hospital_suffix(k)}\' AS "{code}"' if replicate == "hospitals" else ""
         con = duckdb.connect()
-        con.execute(f"""COPY (SELECT * REPLACE ("{mrn}" || '{k:02d}' AS "{mrn}") FROM read_parquet('{first}'))
+        con.execute(f"""COPY (SELECT * REPLACE ("{mrn}" || '{k:02d}' AS "{mrn}"{hospital}) FROM read_parquet('{first}'))
                         TO '{tmp}' (FORMAT parquet)""")
         con.close()
     else:
@@ -319,9 +362,8 @@ def opendrg_ratio_input(data: Path, base: int, records: int) -> Path:
 
 
 # -- the run -------------------------------------------------------------------------------------------------
-def run_engine(engine: str, cores: int, size: float, data: Path, work: Path, memory: str,
+def run_engine(engine: str, cores: int, size: float, folder: Path, work: Path, memory: str,
                log: Path | None = None) -> dict[str, dict]:
-    folder = data / f"n{_label(size)}"
     name = f"{engine}{cores if engine == 'spark' else ''}-{_label(size)}"
     target = work / name
     shutil.rmtree(target, ignore_errors=True)
@@ -355,8 +397,9 @@ def machine() -> str:
             f"load average at start {os.getloadavg()[0]:.1f}")
 
 
-def report(results: dict, scans: dict, sizes: list[float], ratio: dict | None) -> str:
-    lines = [f"# Pipeline benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "", f"Machine: {machine()}", ""]
+def report(results: dict, scans: dict, sizes: list[float], ratio: dict | None, replicate: str = "hospitals") -> str:
+    lines = [f"# Pipeline benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "", f"Machine: {machine()}", "",
+             f"Sizes above the base province (--replicate {replicate}): {REPLICATE[replicate]}.", ""]
     lines += ["| engine | stays | stage | seconds | stays/s | CPU seconds | of which system | calibration CPU s | "
               "peak MB | spilled MB | load | share of scan ceiling |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for (engine, size), stages in results.items():
@@ -449,6 +492,8 @@ def main() -> None:
     ap.add_argument("--sizes", default="1,10,20", help="DuckDB sizes in millions of stays")
     ap.add_argument("--spark-sizes", default="1", help="Spark sizes in millions ('' for none)")
     ap.add_argument("--spark-cores", default="1,2")
+    ap.add_argument("--replicate", choices=sorted(REPLICATE), default="hospitals",
+                    help="how sizes above the base grow: " + "; ".join(f"{k}: {v}" for k, v in REPLICATE.items()))
     ap.add_argument("--base", type=int, default=1_000_000, help="stays generated once and replicated")
     ap.add_argument("--data", type=Path, default=Path("/tmp/hospeval-bench"))
     ap.add_argument("--opendrg", type=Path, default=Path("/tmp/opendrg"))
@@ -471,7 +516,7 @@ def main() -> None:
     sizes = [float(s) for s in args.sizes.split(",") if s]
     spark_sizes = [float(s) for s in args.spark_sizes.split(",") if s]
     base = min(args.base, int(max(sizes + spark_sizes) * 1e6))  # replicas only above the base size
-    prepare(args.data, base, sorted(set(sizes + spark_sizes)))
+    prepare(args.data, base, sorted(set(sizes + spark_sizes)), args.replicate)
     if args.prepare_only:
         return
     results, scans = {}, {}
@@ -481,12 +526,13 @@ def main() -> None:
     for engine, cores, size in runs:
         key = ("duckdb" if engine == "duckdb" else f"spark local[{cores}]", size)
         if size not in scans:
-            scans[size] = raw_scan_rate(args.data / f"n{_label(size)}")
+            scans[size] = raw_scan_rate(size_folder(args.data, size, args.replicate))
             print(f"{int(size * 1e6):,} stays: raw scan {scans[size]:,.0f} rows/s", flush=True)
         if (engine, cores, size) in done and len(done[(engine, cores, size)]) == len(STAGES):
             results[key] = done[(engine, cores, size)]
             continue
-        results[key] = run_engine(engine, cores, size, args.data, args.data / "work", args.duckdb_memory, args.log)
+        results[key] = run_engine(engine, cores, size, size_folder(args.data, size, args.replicate), args.data / "work",
+                                  args.duckdb_memory, args.log)
     ratio = None
     if (args.opendrg / "drg_group").is_dir():
         records = opendrg_ratio_input(args.data, base, min(args.opendrg_records, base))
@@ -494,7 +540,7 @@ def main() -> None:
             n = sum(1 for _ in csv.reader(f)) - 1
         ratio = {"records": n, "opendrg": opendrg_rate(args.opendrg, records)}
         print(f"OpenDRG: {ratio['opendrg']:,.0f} records/s on {n:,} records")
-    text = report(results, scans, sizes, ratio)
+    text = report(results, scans, sizes, ratio, args.replicate)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text + "\n", encoding="utf-8")
     print(text)
