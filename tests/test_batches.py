@@ -136,3 +136,39 @@ def test_indicators_batch_only_what_batches_can_give():
     assert any(m.agg == "count_distinct" for m in measures.values())
     assert batchable(measures, ["hospital", "dept", "doctor", "consortium", "district"])
     assert not batchable(measures, ["hospital", "drg"])  # the DRG level reads every row
+
+
+def test_quality_rules_in_batches_give_the_same_findings_and_results_as_one_pass():
+    # denominators are summed per hospital over batches; duplicate keys hold the stay or the hospital
+    from hospeval.quality.engine import run_rules
+
+    rows = {}
+    for size in (None, 400):
+        with Warehouse(":memory:") as wh:
+            wh.batch_stays = size
+            generate_province(wh, stays=2_500, seed=13)
+            # a stay reported twice under another record number: same patient and admission time
+            wh.con.execute("INSERT INTO stays SELECT * REPLACE (stay_id || 'x' AS stay_id) FROM stays "
+                           "WHERE stay_id = (SELECT max(stay_id) FROM stays)")
+            if size:
+                assert len(stay_ranges(wh, wh.table("stays"), size)) >= 5
+            run = run_rules(wh)
+            assert wh.work_tables() == set()
+            rows[size] = (_ordered(wh, "quality_findings"), _ordered(wh, "quality_rule_results"), run.statuses)
+    one, many = rows[None], rows[400]
+    assert len(one[0]) > 1_000 and many[0] == one[0]
+    assert any(r[2] == "FP-S025" for r in many[0])  # a hospital's stays share a batch: duplicates are found
+    assert many[1] == one[1] and many[2] == one[2]
+
+
+def test_quality_rules_batch_only_when_duplicate_keys_stay_within_a_hospital():
+    from dataclasses import replace
+
+    from hospeval.quality.engine import batchable
+    from hospeval.quality.spec import Check, load_catalogue
+
+    catalogue = load_catalogue()
+    assert batchable(catalogue)
+    rule = next(r for r in catalogue.rules if r.check.kind == "duplicate_key")
+    across = replace(rule, check=Check("duplicate_key", (("keys", ("patient_id", "admit_time")),)))
+    assert not batchable(replace(catalogue, rules=(*catalogue.rules, across)))

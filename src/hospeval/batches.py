@@ -83,7 +83,7 @@ def within(table: ir.Table, lo: str | None, hi: str | None) -> ir.Table:
 @contextmanager
 def batched(wh, name: str, stays: ir.Table, linked: Sequence[ir.Table],
             compute: Callable[..., ir.Table], *, size: int | None = None,
-            materialise: bool = False) -> Iterator[ir.Table]:
+            materialise: bool = False, one_pass: bool = False) -> Iterator[ir.Table]:
     """Yield ``compute(stays, *linked)``, computed batch by batch when the stays are many.
 
     ``compute`` takes the stays and the linked per-stay tables (diagnoses, procedures; each with
@@ -91,9 +91,13 @@ def batched(wh, name: str, stays: ir.Table, linked: Sequence[ir.Table],
     yielded, or with ``materialise`` a work table computed from it once (for a result read several times).
     With several, each batch's rows are appended to the stored table ``name`` (compressed on disk, so the
     collected rows take no working memory), the work tables a batch made are dropped before the next
-    begins, and ``name`` is yielded; either table is dropped after the block.
+    begins, and ``name`` is yielded; either table is dropped after the block. ``one_pass`` forces one batch
+    (for a computation that is not exact over batches).
     """
-    ranges = stay_ranges(wh, stays, size if size is not None else getattr(wh, "batch_stays", None))
+    if one_pass:
+        ranges = [(None, None)]
+    else:
+        ranges = stay_ranges(wh, stays, size if size is not None else getattr(wh, "batch_stays", None))
     if len(ranges) == 1 and not materialise:
         yield compute(stays, *linked)
         return

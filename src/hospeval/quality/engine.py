@@ -26,6 +26,7 @@ from pathlib import Path
 import ibis
 import pyarrow as pa
 
+from hospeval.batches import batched
 from hospeval.model import code_sets
 from hospeval.quality.compile import TablePlan, build_plan
 from hospeval.quality.reference import ReferenceData, resolve_dictionaries
@@ -103,7 +104,8 @@ def _execute_plan(wh: Warehouse, plan: TablePlan, timings: dict[str, float]) -> 
     if plan.rules:
         # Materialised so that the join back to the rows builds its hash table on the (few) hits.
         wh.scratch(f"{WORK_PREFIX}hits_{plan.table}", _hits(wh, plan, flags))
-    timings[f"scan {plan.table}"] = time.perf_counter() - start
+    key = f"scan {plan.table}"
+    timings[key] = timings.get(key, 0.0) + time.perf_counter() - start  # summed over batches
     return plan.denominators(flags).to_pyarrow()
 
 
@@ -154,7 +156,6 @@ def run_rules(wh: Warehouse, *, scheme: str = "chs-drg-1.1", catalogue: Catalogu
     # one chunk per column: PySpark's Arrow path rejects chunked columns and falls back to a slow one
     dict_tables = {name: wh.scratch(f"{WORK_PREFIX}dict_{name}", d.codes.combine_chunks())
                    for name, d in ref.available.items()}
-    tables = {t: wh.table(t) for t in TABLES}
     statuses: dict[str, tuple[str, str | None]] = {}
     numbered: dict[str, list[tuple[int, Rule]]] = {t: [] for t in TABLES}
     for number, rule in enumerate(catalogue.rules):
@@ -163,20 +164,35 @@ def run_rules(wh: Warehouse, *, scheme: str = "chs-drg-1.1", catalogue: Catalogu
             statuses[rule.id] = ("not_applicable", missing)
         else:
             numbered[rule.table].append((number, rule))
-    denominators: dict[str, pa.Table] = {}
+    meta = wh.scratch(f"{WORK_PREFIX}rule_meta", _rule_meta(catalogue))
+    found: dict[str, list[pa.Table]] = {t: [] for t in TABLES}
+    errors: dict[str, str] = {}
     timings: dict[str, float] = {}
-    parts: list[ibis.Table] = []
-    for table in TABLES:
-        plan = build_plan(table, numbered[table], tables=tables, dictionaries=dict_tables, codesets=code_sets())
-        denominators[table] = _execute_plan(wh, plan, timings)
-        statuses.update({rid: ("error", reason) for rid, reason in plan.errors.items()})
-        if plan.rules:
-            parts.append(plan.findings(wh.table(f"{WORK_PREFIX}hits_{table}")))
-    start = time.perf_counter()
-    _write_findings(wh, parts, wh.scratch(f"{WORK_PREFIX}rule_meta", _rule_meta(catalogue)))
+
+    def findings_of(stays: ibis.Table, diagnoses: ibis.Table, procedures: ibis.Table) -> ibis.Table:
+        """Scan one batch of stays with every table's plan; its findings with the rules' texts."""
+        batch = dict(zip(TABLES, (stays, diagnoses, procedures), strict=True))
+        parts = []
+        for table in TABLES:
+            plan = build_plan(table, numbered[table], tables=batch, dictionaries=dict_tables, codesets=code_sets())
+            found[table].append(_execute_plan(wh, plan, timings))
+            errors.update(plan.errors)
+            if plan.rules:
+                parts.append(plan.findings(wh.table(f"{WORK_PREFIX}hits_{table}")))
+        return _with_texts(parts, meta)
+
+    tables = [wh.table(t) for t in TABLES]
+    with batched(wh, f"{WORK_PREFIX}findings", tables[0], tables[1:], findings_of,
+                 one_pass=not batchable(catalogue)) as findings:
+        start = time.perf_counter()
+        if errors:  # a rule that failed in any batch has status error and no findings
+            findings = findings.filter(~findings.rule_id.isin(sorted(errors)))
+        wh.replace("quality_findings", findings)
     _drop_work_tables(wh, [*(f"{WORK_PREFIX}dict_{name}" for name in dict_tables), f"{WORK_PREFIX}rule_meta",
                            *(f"{WORK_PREFIX}{kind}_{t}" for t in TABLES for kind in ("flags", "hits"))])
     timings["findings"] = time.perf_counter() - start
+    statuses.update({rid: ("error", reason) for rid, reason in errors.items()})
+    denominators = {t: _sum_by_hospital(parts) for t, parts in found.items()}
     run_id = make_run_id(catalogue, scoring_text, scheme, ref, data_version(wh))
     results = _rule_results(wh, catalogue, run_id, statuses, denominators)
     wh.replace("quality_rule_results", results)
@@ -192,15 +208,31 @@ def _drop_work_tables(wh: Warehouse, names: list[str]) -> None:
         wh.drop(name)
 
 
-def _write_findings(wh: Warehouse, parts: list[ibis.Table], meta: ibis.Table) -> None:
-    """Write quality_findings in one statement: each table's violating rows joined back, plus rule texts."""
+def batchable(catalogue: Catalogue) -> bool:
+    """Whether the rules can run over batches of whole hospitals: every rule reads one row and its own stay,
+    except duplicate keys, which compare rows across stays and stay exact only when their keys hold the
+    stay or the hospital (a batch holds all of a hospital's stays).
+    """
+    return all(rule.check.kind != "duplicate_key" or {"stay_id", "hospital_id"} & set(rule.check.get("keys") or [])
+               for rule in catalogue.rules)
+
+
+def _with_texts(parts: list[ibis.Table], meta: ibis.Table) -> ibis.Table:
+    """The tables' violating rows joined back (``parts``), with the rules' texts: the findings' columns."""
     if not parts:
-        empty = pa.schema([(c, pa.string()) for c in FINDINGS_COLUMNS]).empty_table()
-        wh.replace("quality_findings", empty)
-        return
+        return ibis.memtable(pa.schema([(c, pa.string()) for c in FINDINGS_COLUMNS]).empty_table())
     found = parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
-    joined = found.inner_join(meta, "rule_number")
-    wh.replace("quality_findings", joined.select(*FINDINGS_COLUMNS))
+    return found.inner_join(meta, "rule_number").select(*FINDINGS_COLUMNS)
+
+
+def _sum_by_hospital(parts: list[pa.Table]) -> pa.Table:
+    """The batches' denominators added up per hospital (one batch: as they are)."""
+    if len(parts) == 1:
+        return parts[0]
+    rows = pa.concat_tables(parts, promote_options="default")
+    counts = [c for c in rows.column_names if c != "hospital_id"]
+    summed = rows.group_by("hospital_id").aggregate([(c, "sum") for c in counts])
+    return pa.table({"hospital_id": summed["hospital_id"], **{c: summed[f"{c}_sum"] for c in counts}})
 
 
 def _overall_status(results: pa.Table, rule_id: str) -> tuple[str, str | None]:
