@@ -7,12 +7,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 import typer
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from hospeval.pipeline import RunContext
+from hospeval.quality import api, stage
 from hospeval.quality import cli as quality_cli
-from hospeval.quality import stage
-from hospeval.quality.api import check
+from hospeval.quality.api import HospitalSummary, check, fetch_groups
 from hospeval.quality.excel import FINDINGS_HEADER, FINDINGS_SHEET, INDICATORS_SHEET, RULES_SHEET
 
 from .fixtures import DICTIONARIES, warehouse_with
@@ -83,6 +85,33 @@ def test_findings_are_capped_and_the_cap_is_stated(tmp_path):
     rows = list(openpyxl.load_workbook(tmp_path / "H1.xlsx", read_only=True)[FINDINGS_SHEET].iter_rows(values_only=True))
     assert len(rows) == 2 + 3
     assert "5 findings, the first 3 shown" in rows[0][0]
+
+
+def _sheets(path: Path) -> dict[str, list[tuple]]:
+    book = openpyxl.load_workbook(path, read_only=True)
+    return {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
+
+
+def test_workbooks_fetched_a_hospital_at_a_time_are_the_same(report, tmp_path, monkeypatch):
+    rep, out, wh = report
+    monkeypatch.setattr(api, "FETCH_ROWS", 1)  # every hospital in a fetch of its own
+    check(wh, output=tmp_path, dictionaries=DICTIONARIES)
+    for name in ("H1.xlsx", "H_2.xlsx"):
+        assert _sheets(tmp_path / name) == _sheets(out / name)
+
+
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), max_size=40), st.integers(1, 50),
+       st.integers(1, 60))
+def test_fetch_groups_keep_order_and_bound_the_rows_held(counts, cap, rows):
+    hospitals = [HospitalSummary(f"H{i}", None, 1, e, w, None) for i, (e, w) in enumerate(counts)]
+    groups = fetch_groups(hospitals, cap, rows)
+    assert [h for g in groups for h in g] == hospitals
+    assert all(groups)
+    for g in groups:
+        shown = sum(min(h.errors + h.warnings, cap) for h in g)
+        assert shown <= rows or len(g) == 1
+    for g, nxt in zip(groups, groups[1:], strict=False):  # a group is closed only when the next one would overflow
+        assert sum(min(h.errors + h.warnings, cap) for h in [*g, nxt[0]]) > rows
 
 
 def test_check_command_writes_tables_and_workbooks(tmp_path, monkeypatch):

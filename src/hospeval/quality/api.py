@@ -114,11 +114,36 @@ def check(wh: Warehouse, *, output: Path, scheme: str = "chs-drg-1.1", hospitals
         return report
     with cpu_timer(timings, "workbooks"):
         chosen = [h for h in report.hospitals if hospitals is None or h.hospital_id in hospitals]
-        data = workbook_data(wh, [h.hospital_id for h in chosen], max_findings)
-        for h in chosen:
-            path = Path(output) / workbook_name(h.hospital_id)
-            written = write_workbook(wh, path, h.hospital_id, catalogue=catalogue, scoring=scoring,
-                                     hospital_name=h.name, max_findings=max_findings, data=data[h.hospital_id])
-            h.workbook, h.findings_shown = path, written["shown"]
-            report.files.append(path)
+        for group in fetch_groups(chosen, max_findings, FETCH_ROWS):
+            data = workbook_data(wh, [h.hospital_id for h in group], max_findings)
+            for h in group:
+                path = Path(output) / workbook_name(h.hospital_id)
+                written = write_workbook(wh, path, h.hospital_id, catalogue=catalogue, scoring=scoring,
+                                         hospital_name=h.name, max_findings=max_findings,
+                                         data=data.pop(h.hospital_id))
+                h.workbook, h.findings_shown = path, written["shown"]
+                report.files.append(path)
     return report
+
+
+FETCH_ROWS = 1_000_000  # finding rows held in Python at once while the workbooks are written
+
+
+def fetch_groups(hospitals: list[HospitalSummary], max_findings: int,
+                 rows: int = FETCH_ROWS) -> list[list[HospitalSummary]]:
+    """Hospitals in consecutive groups whose workbooks show at most ``rows`` findings (errors and warnings) together.
+
+    One fetch for all hospitals held every workbook's rows in memory at once (14 GB for 2,940 hospitals at
+    20 M stays) and slowed each workbook as the heap grew; a group's rows are dropped once written. A
+    hospital with more than ``rows`` findings shown is a group of its own.
+    """
+    groups: list[list[HospitalSummary]] = []
+    held = 0
+    for h in hospitals:
+        shown = min(h.errors + h.warnings, max_findings)
+        if not groups or (held and held + shown > rows):
+            groups.append([])
+            held = 0
+        groups[-1].append(h)
+        held += shown
+    return groups

@@ -57,7 +57,7 @@ def workbook_data(wh: Warehouse, hospitals: list[str | None], limit: int) -> dic
 
     out: dict[str | None, dict] = {h: {"findings": [], "total": 0, "scores": [], "rules": []} for h in hospitals}
     f = mine(wh.table("quality_findings"))
-    s = wh.table("stays").select(_sid="stay_id", _sh="hospital_id", dept="discharge_dept").distinct()
+    s = mine(wh.table("stays")).select(_sid="stay_id", _sh="hospital_id", dept="discharge_dept").distinct()
     joined = f.left_join(s, (f.stay_id == s._sid) & f.hospital_id.identical_to(s._sh))
     order = [ibis.cases((joined.severity == "error", 0), else_=1), joined.stay_id, joined.rule_id, joined.field]
     ranked = joined.select(
