@@ -50,6 +50,22 @@ def append_work(wh, name: str, data: ir.Table) -> None:
         raise NotImplementedError(f"batches of stays run on DuckDB only, not on {wh.engine}")
 
 
+def group_starts(sizes: Sequence[int], budget: int) -> list[int]:
+    """Indices where consecutive groups of ``sizes`` start, each group's sum at most ``budget``.
+
+    A new group starts when the next size would overflow a non-empty group, so an item larger than the
+    budget is a group of its own.
+    """
+    starts: list[int] = []
+    filled = 0
+    for i, n in enumerate(sizes):
+        if not starts or (filled > 0 and filled + n > budget):
+            starts.append(i)
+            filled = 0
+        filled += n
+    return starts
+
+
 def stay_ranges(wh, stays: ir.Table, size: int | None) -> list[Range]:
     """Half-open ``stay_id`` ranges ``[lo, hi)`` of whole hospitals, each up to ``size`` stays.
 
@@ -60,13 +76,7 @@ def stay_ranges(wh, stays: ir.Table, size: int | None) -> list[Range]:
         return [(None, None)]
     per = stays.group_by("hospital_id").aggregate(first=stays.stay_id.min(), n=stays.count())
     rows = wh.to_arrow(per.order_by("first")).to_pylist()
-    starts: list[str] = []
-    filled = size  # forces a start at the first hospital
-    for row in rows:
-        if filled + row["n"] > size and filled > 0:
-            starts.append(row["first"])
-            filled = 0
-        filled += row["n"]
+    starts = [rows[i]["first"] for i in group_starts([row["n"] for row in rows], size)]
     bounds = [None, *starts[1:], None]
     return list(zip(bounds[:-1], bounds[1:], strict=True)) if starts else [(None, None)]
 

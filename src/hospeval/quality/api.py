@@ -11,6 +11,7 @@ from pathlib import Path
 
 import ibis
 
+from hospeval.batches import group_starts
 from hospeval.pipeline import cpu_timer
 from hospeval.quality.engine import RuleRun, run_rules
 from hospeval.quality.excel import DEFAULT_MAX_FINDINGS, workbook_data, workbook_name, write_workbook
@@ -137,13 +138,6 @@ def fetch_groups(hospitals: list[HospitalSummary], max_findings: int,
     17.0 GB with 2,940 hospitals' workbooks at 20 M stays); a group's rows are dropped once written. A
     hospital with more than ``rows`` findings shown is a group of its own.
     """
-    groups: list[list[HospitalSummary]] = []
-    held = 0
-    for h in hospitals:
-        shown = min(h.errors + h.warnings, max_findings)
-        if not groups or (held and held + shown > rows):
-            groups.append([])
-            held = 0
-        groups[-1].append(h)
-        held += shown
-    return groups
+    starts = group_starts([min(h.errors + h.warnings, max_findings) for h in hospitals], rows)
+    bounds = [*starts, len(hospitals)]
+    return [hospitals[lo:hi] for lo, hi in zip(bounds, bounds[1:], strict=False)]
