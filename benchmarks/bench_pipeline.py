@@ -21,6 +21,10 @@ Usage::
         --opendrg /tmp/opendrg --out benchmarks/results/pipeline.md
     PYTHONPATH=src python benchmarks/bench_pipeline.py --sizes 0.1 --spark-sizes 0.1   # a quick look
 
+By default (``--order stages``) each stage runs at every DuckDB size back to back, with the sizes' warehouses
+side by side on disk, so that a host whose speed drifts over the hours of a run moves a stage's figures at
+all sizes alike; ``--order sizes`` runs every stage at one size, then the next, with one warehouse at a time.
+
 Sizes are in millions of stays. OpenDRG (github.com/OpenDRG/DRG_Python, Apache-2.0) runs from a snapshot
 outside the repository; none of its code is part of hospeval.
 """
@@ -362,27 +366,65 @@ def opendrg_ratio_input(data: Path, base: int, records: int) -> Path:
 
 
 # -- the run -------------------------------------------------------------------------------------------------
-def run_engine(engine: str, cores: int, size: float, folder: Path, work: Path, memory: str,
-               log: Path | None = None) -> dict[str, dict]:
+def _target(engine: str, cores: int, size: float, work: Path) -> tuple[str, Path, Path]:
+    """A run's name, its fresh folder and the warehouse inside it."""
     name = f"{engine}{cores if engine == 'spark' else ''}-{_label(size)}"
     target = work / name
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    warehouse = target / ("spark" if engine == "spark" else "hospeval.duckdb")
+    return name, target, target / ("spark" if engine == "spark" else "hospeval.duckdb")
+
+
+def _record(name: str, engine: str, cores: int, size: float, stage: str, r: dict, log: Path | None) -> None:
+    """Print one stage's figures and append them to the --log."""
+    shown = (f"{r['seconds']:8.1f} s {int(size * 1e6) / r['seconds']:>12,.0f} stays/s {r['cpu_seconds']:8.1f} "
+             f"cpu-s {r['peak_mb']:8,.0f} MB load {r['load']:.1f} "
+             f"calibration {r.get('calibration', 0):.2f}" if "error" not in r else f"error: {r['error']}")
+    print(f"  {datetime.now(UTC):%H:%M} {name:<16} {stage:<11} {shown}", flush=True)
+    if log:
+        with log.open("a", encoding="utf-8") as f:
+            f.write(json.dumps({"engine": engine, "cores": cores, "size": size, "stage": stage, **r}) + "\n")
+
+
+def _fatal(r: dict, stage: str) -> bool:
+    """Whether the later stages cannot run after this one (nothing ingested or grouped)."""
+    return "error" in r and stage in ("ingest", "group")
+
+
+def run_engine(engine: str, cores: int, size: float, folder: Path, work: Path, memory: str,
+               log: Path | None = None) -> dict[str, dict]:
+    """Every stage at one size, one after the other (size-major order)."""
+    name, target, warehouse = _target(engine, cores, size, work)
     results = {}
     for stage in STAGES:
-        r = stage_in_child(stage, engine, warehouse, folder, cores, memory)
-        results[stage] = r
-        shown = (f"{r['seconds']:8.1f} s {int(size * 1e6) / r['seconds']:>12,.0f} stays/s {r['cpu_seconds']:8.1f} "
-                 f"cpu-s {r['peak_mb']:8,.0f} MB load {r['load']:.1f} "
-                 f"calibration {r.get('calibration', 0):.2f}" if "error" not in r else f"error: {r['error']}")
-        print(f"  {name:<16} {stage:<11} {shown}", flush=True)
-        if log:
-            with log.open("a", encoding="utf-8") as f:
-                f.write(json.dumps({"engine": engine, "cores": cores, "size": size, "stage": stage, **r}) + "\n")
-        if "error" in r and stage in ("ingest", "group"):
+        results[stage] = r = stage_in_child(stage, engine, warehouse, folder, cores, memory)
+        _record(name, engine, cores, size, stage, r, log)
+        if _fatal(r, stage):
             break
     shutil.rmtree(target, ignore_errors=True)
+    return results
+
+
+def run_stage_major(sizes: list[float], folders: dict[float, Path], work: Path, memory: str,
+                    log: Path | None = None) -> dict[float, dict[str, dict]]:
+    """Each stage at every size back to back (stage-major order), the sizes' warehouses kept side by side.
+
+    The linearity check compares one stage's cost across sizes. Size-major order runs a stage at 1 M and at
+    20 M an hour or more apart, and a shared host's speed drifts by more than 15% in an hour; here the
+    three measurements of a stage fall within the stage's own run time at the three sizes. Needs the disk
+    for every size's warehouse at once.
+    """
+    targets = {size: _target("duckdb", 0, size, work) for size in sizes}
+    results: dict[float, dict[str, dict]] = {size: {} for size in sizes}
+    for stage in STAGES:
+        for size in sizes:
+            if any(_fatal(r, s) for s, r in results[size].items()):
+                continue
+            name, _, warehouse = targets[size]
+            results[size][stage] = r = stage_in_child(stage, "duckdb", warehouse, folders[size], 0, memory)
+            _record(name, "duckdb", 0, size, stage, r, log)
+    for _, target, _ in targets.values():
+        shutil.rmtree(target, ignore_errors=True)
     return results
 
 
@@ -397,9 +439,12 @@ def machine() -> str:
             f"load average at start {os.getloadavg()[0]:.1f}")
 
 
-def report(results: dict, scans: dict, sizes: list[float], ratio: dict | None, replicate: str = "hospitals") -> str:
+def report(results: dict, scans: dict, sizes: list[float], ratio: dict | None, replicate: str = "hospitals",
+           order: str = "sizes") -> str:
     lines = [f"# Pipeline benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "", f"Machine: {machine()}", "",
-             f"Sizes above the base province (--replicate {replicate}): {REPLICATE[replicate]}.", ""]
+             f"Sizes above the base province (--replicate {replicate}): {REPLICATE[replicate]}.", "",
+             f"Order (--order {order}): " + ("each stage at every DuckDB size back to back." if order == "stages"
+                                             else "every stage at one size, then the next size."), ""]
     lines += ["| engine | stays | stage | seconds | stays/s | CPU seconds | of which system | calibration CPU s | "
               "peak MB | spilled MB | load | share of scan ceiling |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for (engine, size), stages in results.items():
@@ -499,6 +544,10 @@ def main() -> None:
     ap.add_argument("--opendrg", type=Path, default=Path("/tmp/opendrg"))
     ap.add_argument("--opendrg-records", type=int, default=100_000)
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/pipeline.md"))
+    ap.add_argument("--order", choices=("sizes", "stages"), default="stages",
+                    help="stages: each stage at every DuckDB size back to back, the warehouses kept side by side "
+                         "(a drifting host moves all of a stage's sizes alike); sizes: every stage at one size, "
+                         "then the next size (one warehouse on disk at a time)")
     ap.add_argument("--duckdb-memory", default="8GB", help="DuckDB memory_limit per stage process")
     ap.add_argument("--log", type=Path, default=None, help="append each stage's figures as JSON lines")
     ap.add_argument("--resume", type=Path, default=None, help="a --log file whose runs are reused, not rerun")
@@ -521,13 +570,21 @@ def main() -> None:
         return
     results, scans = {}, {}
     done = _resumed(args.resume)
-    runs = [("duckdb", 0, size) for size in sizes]
-    runs += [("spark", int(c), size) for size in spark_sizes for c in args.spark_cores.split(",") if c]
+    for size in sorted(set(sizes + spark_sizes)):
+        scans[size] = raw_scan_rate(size_folder(args.data, size, args.replicate))
+        print(f"{int(size * 1e6):,} stays: raw scan {scans[size]:,.0f} rows/s", flush=True)
+    runs = [("spark", int(c), size) for size in spark_sizes for c in args.spark_cores.split(",") if c]
+    if args.order == "stages":
+        todo = [s for s in sizes if len(done.get(("duckdb", 0, s), {})) < len(STAGES)]
+        if todo and len(todo) < len(sizes):
+            sys.exit("--order stages reruns every size or none: resume from a log with all sizes, or none")
+        folders = {s: size_folder(args.data, s, args.replicate) for s in sizes}
+        by_size = run_stage_major(todo, folders, args.data / "work", args.duckdb_memory, args.log) if todo else {}
+        results.update({("duckdb", s): by_size.get(s) or done[("duckdb", 0, s)] for s in sizes})
+    else:
+        runs = [("duckdb", 0, size) for size in sizes] + runs
     for engine, cores, size in runs:
         key = ("duckdb" if engine == "duckdb" else f"spark local[{cores}]", size)
-        if size not in scans:
-            scans[size] = raw_scan_rate(size_folder(args.data, size, args.replicate))
-            print(f"{int(size * 1e6):,} stays: raw scan {scans[size]:,.0f} rows/s", flush=True)
         if (engine, cores, size) in done and len(done[(engine, cores, size)]) == len(STAGES):
             results[key] = done[(engine, cores, size)]
             continue
@@ -540,7 +597,7 @@ def main() -> None:
             n = sum(1 for _ in csv.reader(f)) - 1
         ratio = {"records": n, "opendrg": opendrg_rate(args.opendrg, records)}
         print(f"OpenDRG: {ratio['opendrg']:,.0f} records/s on {n:,} records")
-    text = report(results, scans, sizes, ratio, args.replicate)
+    text = report(results, scans, sizes, ratio, args.replicate, args.order)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text + "\n", encoding="utf-8")
     print(text)
