@@ -41,6 +41,9 @@ def test_stage_writes_tables_and_files(tmp_path):
     assert "DRG (demo-2024)" in text and "DIP (demo-2024)" in text and "what-if base rate x1.05" in text
     assert (tmp_path / "out" / "payment" / "payment_summary.xlsx").is_file()
     assert (tmp_path / "out" / "payment" / "settlements_drg.csv").is_file()
+    # every part is timed (the pipeline benchmark's per-part linearity rows read these)
+    assert set(summary.timings) == {"settlement", "standards", "operations", "performance", "files"}
+    assert summary.timings["settlement"] > 0
 
 
 @pytest.fixture

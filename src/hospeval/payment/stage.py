@@ -20,7 +20,7 @@ from hospeval.payment.export import write_csv, write_workbook
 from hospeval.payment.scenario import Scenario
 from hospeval.payment.settle import CAPITATION, RUNS, compare, rollup, settlements, simulate, whatif
 from hospeval.payment.spec import PaymentRules, load_rules
-from hospeval.pipeline import RunContext, StageSummary
+from hospeval.pipeline import RunContext, StageSummary, cpu_timer
 from hospeval.warehouse import Warehouse
 
 DEMO_RULES = "demo/2024"
@@ -189,12 +189,18 @@ def run(ctx: RunContext) -> StageSummary:
     wh.require("stays", "hospitals")
     sheets: dict[str, pa.Table] = {}
     schemes = _schemes(wh)  # the group and reference tables do not change during the stage
-    _settle(ctx, summary, sheets, schemes)
-    _standards(ctx, summary, sheets, schemes)
-    _operations(ctx, summary, sheets)
-    _performance(ctx, summary, sheets, schemes)
-    for name in ("ops_efficiency", "drg_by_hospital", "dip_by_hospital", "performance"):
-        if name in sheets:
-            summary.files.append(write_csv(sheets[name], _out(ctx) / f"{name}.csv"))
-    summary.files.append(write_workbook(sheets, _out(ctx) / "payment_summary.xlsx"))
+    timed = summary.timings  # CPU seconds per part, so a benchmark can tell which part grows
+    with cpu_timer(timed, "settlement"):
+        _settle(ctx, summary, sheets, schemes)
+    with cpu_timer(timed, "standards"):
+        _standards(ctx, summary, sheets, schemes)
+    with cpu_timer(timed, "operations"):
+        _operations(ctx, summary, sheets)
+    with cpu_timer(timed, "performance"):
+        _performance(ctx, summary, sheets, schemes)
+    with cpu_timer(timed, "files"):
+        for name in ("ops_efficiency", "drg_by_hospital", "dip_by_hospital", "performance"):
+            if name in sheets:
+                summary.files.append(write_csv(sheets[name], _out(ctx) / f"{name}.csv"))
+        summary.files.append(write_workbook(sheets, _out(ctx) / "payment_summary.xlsx"))
     return summary
