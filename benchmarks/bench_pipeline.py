@@ -517,7 +517,10 @@ def _margin_row(stage: str, t: list[float], a: float, m: float, b: float) -> str
     fixed = t[0] - first * a
     if abs(first) < FLAT and abs(last) < FLAT:
         return f"| {stage} | {t[0]:.1f} | {first:.1f} | {last:.1f} | flat | yes (does not grow with stays) |"
-    ratio = last / first if first >= FLAT else float("inf")  # a near-zero first margin gives no ratio
+    if first < FLAT:  # a near-zero first margin gives no meaningful ratio
+        return (f"| {stage} | {fixed:.1f} | {first:.1f} | {last:.1f} | none | "
+                f"no ratio (first step under {FLAT:g} CPU s per M) |")
+    ratio = last / first
     return (f"| {stage} | {fixed:.1f} | {first:.1f} | {last:.1f} | {ratio:.2f} | "
             f"{'yes' if abs(ratio - 1) <= 0.15 else 'no'} |")
 
