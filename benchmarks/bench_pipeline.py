@@ -518,11 +518,10 @@ def _margin_row(stage: str, t: list[float], a: float, m: float, b: float) -> str
     if abs(first) < FLAT and abs(last) < FLAT:
         return f"| {stage} | {t[0]:.1f} | {first:.1f} | {last:.1f} | flat | yes (does not grow with stays) |"
     if first < FLAT:  # a near-zero first margin gives no meaningful ratio
-        return (f"| {stage} | {fixed:.1f} | {first:.1f} | {last:.1f} | none | "
-                f"no ratio (first step under {FLAT:g} CPU s per M) |")
-    ratio = last / first
-    return (f"| {stage} | {fixed:.1f} | {first:.1f} | {last:.1f} | {ratio:.2f} | "
-            f"{'yes' if abs(ratio - 1) <= 0.15 else 'no'} |")
+        ratio, verdict = "none", f"no ratio (first step under {FLAT:g} CPU s per M)"
+    else:
+        ratio, verdict = f"{last / first:.2f}", "yes" if abs(last / first - 1) <= 0.15 else "no"
+    return f"| {stage} | {fixed:.1f} | {first:.1f} | {last:.1f} | {ratio} | {verdict} |"
 
 
 def _resumed(log: Path | None) -> dict[tuple, dict[str, dict]]:
